@@ -1,0 +1,418 @@
+"""End-to-end benchmark of the secret-sync KRM function against baselines measured in the same run.
+
+    .venv/bin/python bench/run.py              # 5/5/3 runs for 50/1,000/10,000 items
+    .venv/bin/python bench/run.py --quick      # 3/3/1 runs
+    .venv/bin/python bench/run.py --importtime # top imports of one small run, then exit
+
+Every measurement is one whole process (stdin from a file, stdout to /dev/null), started by a fresh
+small wrapper that times fork+exec+wait and reports the child's own ru_maxrss from os.wait4, so
+each run is measured on its own. Results go to stdout (table) and bench/out/latest.json. The exit
+status is 0 whether or not targets are met; it is 1 only when the function (or a baseline) fails
+on the generated input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen  # sibling module, not a package
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BIN = Path(sys.executable).parent
+SIZES = (50, 1_000, 10_000)
+PYYAML_SNIPPET = (
+    "import sys, yaml\n"
+    "d = yaml.load(sys.stdin.buffer.read(), Loader=yaml.CSafeLoader)\n"
+    "sys.stdout.write(yaml.dump(d, Dumper=yaml.CSafeDumper))\n"
+)
+# Each measurement runs in a fresh, small wrapper process that forks and execs the command.
+# ru_maxrss of a child counts the memory of the process image it replaced at exec: spawned straight
+# from this script (which holds the generated inputs) every child would report this script's size.
+WRAPPER = """
+import os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(argv[0], argv)
+    except OSError as exc:
+        os.write(2, f"bench: cannot run {argv[0]}: {exc}\\n".encode())
+    os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(report, "w") as f:
+    f.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+CLI_SNIPPET = "import sys\nfrom krm_fn.cli import main\nsys.exit(main())\n"
+TARGETS = {  # name: (limit, description)
+    "e2e_10k_vs_pyyaml": (1.0, "10k items: function / (a) PyYAML-C"),
+    "small_50_vs_kustomize": (1.0, "50 items: function / (b) kubectl kustomize"),
+    "scaling_10k_over_1k": (11.0, "time(10k) / time(1k)"),
+    "rss_10k_vs_pyyaml": (1.5, "peak RSS 10k: function / (a)"),
+}
+
+
+class CommandFailed(Exception):
+    """A measured command (the function or a baseline) exited non-zero: no figures."""
+
+
+@dataclass
+class Sample:
+    seconds: float
+    max_rss_kb: int
+
+
+@dataclass
+class Series:
+    name: str
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def rss_kb(self) -> int:
+        return max(s.max_rss_kb for s in self.samples)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "median_s": self.median,
+            "max_rss_kb": self.rss_kb,
+            "samples": [asdict(s) for s in self.samples],
+        }
+
+
+Results = dict[int, tuple[Series, Series]]  # items -> (function, baseline a)
+
+
+def run_once(cmd: list[str], stdin: Path) -> tuple[Sample, int, bytes]:
+    """Run cmd once under WRAPPER; return its time, its own peak RSS, exit code and stderr."""
+    with (
+        open(stdin, "rb") as fin,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".txt") as report,
+    ):
+        wrapper = [sys.executable, "-I", "-S", "-c", WRAPPER, report.name, *cmd]
+        subprocess.run(wrapper, stdin=fin, stdout=subprocess.DEVNULL, stderr=err, check=False)
+        err.seek(0)
+        seconds, rss, code = report.read().split()
+        return Sample(float(seconds), int(rss)), int(code), err.read()
+
+
+def measure(series: list[tuple[Series, list[str], Path]], repeats: int, warmup: int = 0) -> None:
+    """Interleave the commands (a, b, a, b, ...) so drift hits all of them alike.
+
+    The first `warmup` rounds are run but not recorded (cold page and bytecode caches).
+    """
+    for rnd in range(warmup + repeats):
+        for s, cmd, stdin in series:
+            sample, code, err = run_once(cmd, stdin)
+            if code != 0:
+                raise CommandFailed(f"{s.name} exited {code}:\n{err.decode(errors='replace')}")
+            if rnd >= warmup:
+                s.samples.append(sample)
+
+
+def function_cmd() -> list[str]:
+    exe = BIN / "secret-sync"
+    return [str(exe)] if exe.exists() else [shutil.which("secret-sync") or "secret-sync"]
+
+
+def kubectl() -> str | None:
+    exe = BIN / "kubectl"
+    return str(exe) if exe.exists() else shutil.which("kubectl")
+
+
+def write_input(n: int, seed: int) -> tuple[Path, dict[str, Any]]:
+    rl = gen.generate(n, seed)
+    stats: dict[str, Any] = dict(gen.check(rl))
+    path = OUT / f"input-{n}.yaml"
+    text = gen.dump(rl)
+    path.write_text(text)
+    stats["bytes"] = len(text.encode())
+    stats["sha256"] = hashlib.sha256(text.encode()).hexdigest()
+    return path, stats
+
+
+def kustomize_dir(input_path: Path) -> Path:
+    """The items of a ResourceList as resource files + kustomization.yaml, without the function."""
+    rl = yaml.load(input_path.read_bytes(), Loader=yaml.CSafeLoader)
+    d = Path(tempfile.mkdtemp(prefix="secret-sync-bench-"))
+    names = []
+    for i, obj in enumerate(rl["items"]):
+        notes = obj["metadata"].get("annotations", {})
+        for k in [k for k in notes if k.startswith(("config.kubernetes.io/", "internal."))]:
+            del notes[k]
+        names.append(f"r{i:05d}.yaml")
+        (d / names[-1]).write_text(yaml.dump(obj, Dumper=yaml.CSafeDumper, sort_keys=False))
+    (d / "kustomization.yaml").write_text(yaml.safe_dump({"resources": names}))
+    return d
+
+
+def check_output(input_path: Path, stats: dict[str, Any]) -> list[str]:
+    """One captured run: exit code must be 0; return warnings if the output looks untransformed."""
+    with open(input_path, "rb") as fin:
+        proc = subprocess.run(function_cmd(), stdin=fin, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise CommandFailed(
+            f"secret-sync exited {proc.returncode} on {input_path.name}:\n"
+            + proc.stderr.decode(errors="replace")
+        )
+    try:
+        out = yaml.load(proc.stdout, Loader=yaml.CSafeLoader) or {}
+    except yaml.YAMLError as exc:
+        return [f"{input_path.name}: output is not YAML ({exc.__class__.__name__})"]
+    items = out.get("items") if isinstance(out, dict) else None
+    if not isinstance(items, list):
+        return [f"{input_path.name}: no ResourceList on stdout ({len(proc.stdout)} bytes)"]
+    return output_warnings(input_path.name, items, stats)
+
+
+def target_of(es: dict[str, Any]) -> tuple[str | None, str]:
+    """(namespace, name) of the Secret an ExternalSecret writes; target.name defaults to its own."""
+    target = (es.get("spec") or {}).get("target") or {}
+    return es["metadata"].get("namespace"), target.get("name") or es["metadata"]["name"]
+
+
+def output_warnings(name: str, items: list[Any], stats: dict[str, Any]) -> list[str]:
+    """Placeholders all replaced, and every workload reference names an ExternalSecret target."""
+    objs = [o for o in items if isinstance(o, dict) and isinstance(o.get("metadata"), dict)]
+    kinds = Counter(o.get("kind") for o in objs)
+    targets = {target_of(o) for o in objs if o.get("kind") == "ExternalSecret"}
+    left = sum(1 for o in objs if gen.is_placeholder(o))
+    dangling = sum(
+        1
+        for o in objs
+        for ps in gen.pod_specs(o)
+        for ref in gen.secret_refs(ps)
+        if ref != gen.EXTERNAL_SECRET and (o["metadata"].get("namespace"), ref) not in targets
+    )
+    warnings = []
+    if kinds["ExternalSecret"] != stats["placeholders"]:
+        warnings.append(
+            f"{name}: {kinds['ExternalSecret']} ExternalSecrets"
+            f" for {stats['placeholders']} placeholders"
+        )
+    if left:
+        warnings.append(f"{name}: {left} placeholders left in the output")
+    if dangling:
+        warnings.append(f"{name}: {dangling} references name no ExternalSecret target")
+    return warnings
+
+
+def repeats(args: argparse.Namespace, n: int) -> int:
+    if args.repeats:
+        return int(args.repeats)
+    if n >= 10_000:
+        return 1 if args.quick else 3
+    return 3 if args.quick else 5
+
+
+def run_sizes(args: argparse.Namespace, inputs: dict[int, Path]) -> Results:
+    results = {}
+    pyyaml = [sys.executable, "-c", PYYAML_SNIPPET]
+    for n in args.sizes:
+        fn, base = Series(f"secret-sync {n}"), Series(f"pyyaml-c {n}")
+        print(f"  {n:>6} items: {repeats(args, n)} runs each ...", file=sys.stderr, flush=True)
+        warmup = 1 if n < 10_000 else 0
+        measure(
+            [(fn, function_cmd(), inputs[n]), (base, pyyaml, inputs[n])], repeats(args, n), warmup
+        )
+        results[n] = (fn, base)
+    return results
+
+
+def run_fixed_baselines(args: argparse.Namespace, small: Path) -> dict[str, Series | None]:
+    """(b) kubectl kustomize of the 50 items without the function; (c) a bare interpreter.
+
+    (c) runs the interpreter secret-sync runs on; `-S` skips site (.pth hooks such as an editable
+    install's finder), which shows what site-packages costs at start-up.
+    """
+    bare, nosite = Series("python -c pass"), Series("python -S -c pass")
+    cmds = [(bare, [sys.executable, "-c", "pass"], small)]
+    measure([*cmds, (nosite, [sys.executable, "-S", "-c", "pass"], small)], repeats(args, 50), 1)
+    exe = kubectl()
+    if exe is None:
+        return {"kustomize": None, "python": bare, "python_nosite": nosite}
+    kdir = kustomize_dir(small)
+    try:
+        kust = Series("kubectl kustomize 50")
+        measure([(kust, [exe, "kustomize", str(kdir)], small)], repeats(args, 50), warmup=1)
+    finally:
+        shutil.rmtree(kdir)
+    return {"kustomize": kust, "python": bare, "python_nosite": nosite}
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def targets(sizes: Results, fixed: dict[str, Series | None]) -> dict[str, float | None]:
+    def med(n: int, which: int) -> float | None:
+        return sizes[n][which].median if n in sizes else None
+
+    kust = fixed["kustomize"]
+    rss = ratio(sizes[10_000][0].rss_kb, sizes[10_000][1].rss_kb) if 10_000 in sizes else None
+    return {
+        "e2e_10k_vs_pyyaml": ratio(med(10_000, 0), med(10_000, 1)),
+        "small_50_vs_kustomize": ratio(med(50, 0), kust.median if kust else None),
+        "scaling_10k_over_1k": ratio(med(10_000, 0), med(1_000, 0)),
+        "rss_10k_vs_pyyaml": rss,
+    }
+
+
+def verdict(value: float | None, limit: float) -> dict[str, Any]:
+    passed = None if value is None else value <= limit
+    return {"value": value, "limit": limit, "pass": passed}
+
+
+def fmt_ms(s: float) -> str:
+    return f"{s * 1000:9.1f} ms" if s < 10 else f"{s:9.2f} s "
+
+
+def fmt_x(x: float | None) -> str:
+    return f"{x:6.2f}x" if x is not None else "   n/a "
+
+
+def print_table(
+    sizes: Results,
+    fixed: dict[str, Series | None],
+    got: dict[str, float | None],
+    inputs: dict[int, dict[str, Any]],
+) -> None:
+    print(
+        f"{'items':>6} {'MB':>6} {'function':>12} {'(a) PyYAML-C':>12} {'ratio':>7}"
+        f" {'fn RSS':>8} {'(a) RSS':>8}"
+    )
+    for n, (fn, base) in sizes.items():
+        print(
+            f"{n:>6} {inputs[n]['bytes'] / 1e6:6.2f} {fmt_ms(fn.median)} {fmt_ms(base.median)}"
+            f" {fmt_x(ratio(fn.median, base.median))} {fn.rss_kb / 1024:6.1f}MB"
+            f" {base.rss_kb / 1024:6.1f}MB"
+        )
+    labels = {
+        "kustomize": "(b) kubectl kustomize, 50 items:",
+        "python": "(c) python -c pass:",
+        "python_nosite": "    python -S -c pass:",
+    }
+    for key, label in labels.items():
+        s = fixed[key]
+        print(f"{label:<33}{fmt_ms(s.median) if s else '      n/a'}")
+    if 1_000 in sizes and 10_000 in sizes:
+        own = ratio(sizes[10_000][1].median, sizes[1_000][1].median)
+        print(
+            f"scaling 1k -> 10k: function {fmt_x(got['scaling_10k_over_1k'])},"
+            f" (a) PyYAML-C {fmt_x(own)}"
+        )
+    print()
+    for key, (limit, text) in TARGETS.items():
+        value = got[key]
+        mark = "n/a" if value is None else "PASS" if value <= limit else "FAIL"
+        print(f"  {mark:<4}  {text:<45} {fmt_x(value)}  (target <= {limit:g}x)")
+
+
+def importtime(args: argparse.Namespace) -> int:
+    small, _ = write_input(50, args.seed)
+    cmd = [sys.executable, "-X", "importtime", "-c", CLI_SNIPPET]
+    run_once(cmd, small)  # warm the bytecode cache
+    _, code, err = run_once(cmd, small)
+    rows = []
+    for line in err.decode(errors="replace").splitlines():
+        if line.startswith("import time:") and "|" in line and "cumulative" not in line:
+            self_us, cum_us, name = line[len("import time:") :].split("|", 2)
+            rows.append((int(cum_us), int(self_us), name.rstrip()))
+    (OUT / "importtime.txt").write_bytes(err)
+    print(f"python -X importtime, secret-sync on 50 items (exit {code}); top 15 cumulative:")
+    print(f"{'cumul ms':>9} {'self ms':>8}  module")
+    for cum, own, name in sorted(rows, reverse=True)[:15]:
+        print(f"{cum / 1000:9.1f} {own / 1000:8.1f}  {name}")
+    print(f"(all {len(rows)} imports in {OUT.relative_to(ROOT)}/importtime.txt)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="3/3/1 runs instead of 5/5/3")
+    p.add_argument("--repeats", type=int, help="runs per size (overrides the defaults)")
+    p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--importtime", action="store_true", help="show the slowest imports and exit")
+    args = p.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.importtime:
+        return importtime(args)
+    try:
+        return bench(args)
+    except CommandFailed as exc:
+        print(f"bench: no figures, {exc}", file=sys.stderr)
+        return 1
+
+
+def bench(args: argparse.Namespace) -> int:
+    paths, stats = {}, {}
+    for n in sorted(set(args.sizes) | {50}):
+        paths[n], stats[n] = write_input(n, args.seed)
+    warnings = [w for n in args.sizes for w in check_output(paths[n], stats[n])]
+    for w in warnings:
+        print(f"WARNING: {w}", file=sys.stderr)
+    fixed = run_fixed_baselines(args, paths[50])
+    sizes = run_sizes(args, paths)
+    got = targets(sizes, fixed)
+    print_table(sizes, fixed, got, stats)
+    write_json(args, sizes, fixed, got, stats, warnings)
+    return 0
+
+
+def write_json(
+    args: argparse.Namespace,
+    sizes: Results,
+    fixed: dict[str, Series | None],
+    got: dict[str, float | None],
+    stats: dict[int, dict[str, Any]],
+    warnings: list[str],
+) -> None:
+    doc = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "host": {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "yaml": yaml.__version__,
+        },
+        "seed": args.seed,
+        "inputs": {str(n): s for n, s in stats.items()},
+        "sizes": {
+            str(n): {"function": fn.summary(), "pyyaml_c": base.summary()}
+            for n, (fn, base) in sizes.items()
+        },
+        "baselines": {k: s.summary() if s else None for k, s in fixed.items()},
+        "targets": {k: verdict(got[k], lim) for k, (lim, _) in TARGETS.items()},
+        "warnings": warnings,
+    }
+    path = OUT / "latest.json"
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    print(f"\nwritten: {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
