@@ -35,5 +35,14 @@ schema: venv
 bench: venv
 	$(BIN)/python bench/run.py
 
+# ---- image (delivery) ---------------------------------------------------------------------------
+# Builds $(IMAGE) with buildah (or podman/docker: BUILDER=...), offline from a host-side wheelhouse;
+# reuses the image when no input changed. Falls back to a local debootstrap Debian base when the
+# default public base image cannot be pulled. See scripts/build-image.
+IMAGE ?= localhost/secret-sync:dev
+
+image: venv
+	IMAGE=$(IMAGE) PYTHON=$(CURDIR)/$(BIN)/python scripts/build-image
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info
