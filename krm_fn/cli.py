@@ -1,3 +1,105 @@
-"""Placeholder CLI; replaced by the real one."""
-def main() -> int:
+"""Command line: `secret-sync` (KRM function), `schema`, `validate`, `eval`, `--help`, `--version`.
+
+Kept import-light on purpose: a KRM function starts on every build, so modules are imported only
+by the command that needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """\
+secret-sync: a KRM function that replaces placeholder Secrets (and legacy KES objects) with
+External Secrets Operator ExternalSecrets and stores, and rewrites workload references.
+
+Usage:
+  secret-sync                     KRM function: ResourceList on stdin, ResourceList on stdout
+  secret-sync validate            fail when a Secret with inline data remains (validator)
+  secret-sync schema              print the JSON Schema of the SecretSync function config
+  secret-sync eval PATH... --config FILE [--in-place | --output DIR] [--diff]
+                                  run the transformation over YAML files on disk
+  secret-sync --help | --version
+
+Function config: apiVersion secret-sync.dev/v1alpha1, kind SecretSync (or a flat ConfigMap).
+Placeholder: a v1 Secret annotated secret-sync.dev/remote-key: <remote secret>, with empty values.
+Errors exit 1 with a message on stderr and no items on stdout. SECRET_SYNC_DEBUG=1 shows tracebacks.
+Docs: README.md of the secret-sync project.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        return run_function(None)
+    command, rest = args[0], args[1:]
+    if command in ("-h", "--help", "help"):
+        sys.stdout.write(USAGE)
+        return 0
+    if command in ("-V", "--version", "version"):
+        from . import __version__
+        sys.stdout.write(f"secret-sync {__version__}\n")
+        return 0
+    if command == "schema":
+        import json
+
+        from .config import json_schema
+        sys.stdout.write(json.dumps(json_schema(), indent=2, sort_keys=False) + "\n")
+        return 0
+    if command == "validate" and not rest:
+        return run_function("validate")
+    if command == "eval":
+        from . import evalcmd
+        return evalcmd.main(rest)
+    sys.stderr.write(f"secret-sync: unknown command {' '.join(args)!r}\n\n{USAGE}")
+    return 2
+
+
+def run_function(mode: str | None) -> int:
+    from .results import FunctionError
+
+    data = sys.stdin.buffer.read()
+    api_version = "config.kubernetes.io/v1"
+    try:
+        from . import pipeline, resourcelist
+
+        rl = resourcelist.read(data)
+        api_version = rl.api_version
+        outcome = pipeline.run(rl, mode)
+        errors = [r for r in outcome.results if r.severity == "error"]
+        if errors:
+            raise FunctionError(*errors)
+        text = resourcelist.render(rl, outcome.items, outcome.results)
+    except FunctionError as exc:
+        return _fail(api_version, exc.results)
+    except Exception as exc:  # a bug: say so without a traceback or any value from the input
+        if os.environ.get("SECRET_SYNC_DEBUG") == "1":
+            raise
+        from .results import error
+        return _fail(api_version, [error(f"internal error ({type(exc).__name__}); "
+                                         "rerun with SECRET_SYNC_DEBUG=1 for details")])
+    _report(outcome.results)
+    sys.stdout.buffer.write(text.encode("utf-8"))
     return 0
+
+
+def _fail(api_version: str, results: list[object]) -> int:
+    from .resourcelist import render_error
+    from .results import Result
+
+    typed = [r for r in results if isinstance(r, Result)]
+    _report(typed)
+    sys.stdout.buffer.write(render_error(api_version, typed).encode("utf-8"))
+    return 1
+
+
+def _report(results: list[object]) -> None:
+    from .results import Result
+
+    for r in results:
+        if isinstance(r, Result) and r.severity != "info":
+            sys.stderr.write(f"secret-sync: {r.describe()}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

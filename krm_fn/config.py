@@ -142,3 +142,76 @@ def json_schema() -> dict[str, Any]:
     schema["$id"] = "https://secret-sync.dev/schemas/v1alpha1/secretsync.json"
     schema["title"] = "SecretSync"
     return schema
+
+
+# --- loading ---------------------------------------------------------------------------------------
+
+FLAT_KEYS = ("defaultStore", "storeKind", "provider", "refreshInterval", "refreshPolicy", "naming",
+             "suffix", "mode", "esoVersion")
+
+
+class ConfigError(Exception):
+    """Problems of the function config as (field path, message) pairs; never input values."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
+        self.problems = problems
+
+
+def load(obj: Any) -> SecretSync:
+    """Validate a functionConfig: SecretSync, the flat ConfigMap form, or none at all."""
+    from pydantic import ValidationError
+
+    if obj is None:
+        obj = {"apiVersion": API_VERSION, "kind": KIND}
+    if not isinstance(obj, dict):
+        raise ConfigError([("functionConfig", "must be a mapping (a SecretSync or a ConfigMap)")])
+    if obj.get("kind") == "ConfigMap" and obj.get("apiVersion") == "v1":
+        obj = from_config_map(obj.get("data") or {})
+    elif obj.get("kind") != KIND or obj.get("apiVersion") != API_VERSION:
+        raise ConfigError([("functionConfig", f"must be {API_VERSION} {KIND} or a v1 ConfigMap, "
+                            f"not {obj.get('apiVersion')} {obj.get('kind')}")])
+    try:
+        return SecretSync.model_validate(obj)
+    except ValidationError as exc:
+        raise ConfigError([(_loc(e["loc"]), e["msg"]) for e in exc.errors()]) from None
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "functionConfig"
+
+
+def from_config_map(data: dict[str, Any]) -> dict[str, Any]:
+    """The flat form (kpt `configMap:` or `--fn-config`) as a SecretSync document."""
+    from . import yamlio
+
+    unknown = sorted(set(data) - set(FLAT_KEYS))
+    if unknown:
+        raise ConfigError([(f"data.{k}", f"unknown key (allowed: {', '.join(FLAT_KEYS)})") for k in unknown])
+    spec: dict[str, Any] = {}
+    if "provider" in data:
+        try:
+            provider = yamlio.load_text(str(data["provider"]))
+        except yamlio.YamlError as exc:
+            raise ConfigError([("data.provider", f"is not YAML: {exc}")]) from None
+        store: dict[str, Any] = {"name": data.get("defaultStore", "default"), "provider": provider}
+        if "storeKind" in data:
+            store["kind"] = data["storeKind"]
+        spec["stores"] = [store]
+        spec["defaultStore"] = store["name"]
+    elif "defaultStore" in data:
+        spec["defaultStore"] = data["defaultStore"]
+    refresh = {k: data[f] for k, f in (("interval", "refreshInterval"), ("policy", "refreshPolicy")) if f in data}
+    if refresh:
+        spec["refresh"] = refresh
+    naming = {k: data[f] for k, f in (("strategy", "naming"), ("suffix", "suffix")) if f in data}
+    if naming:
+        spec["naming"] = naming
+    if "mode" in data:
+        spec["mode"] = data["mode"]
+    if "esoVersion" in data:
+        spec["eso"] = {"version": data["esoVersion"]}
+    return {"apiVersion": API_VERSION, "kind": KIND, "spec": spec}

@@ -6,7 +6,8 @@ Shaped like kyaml's fn framework: every finding is a Result; any `error` result 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -43,7 +44,7 @@ class Result:
     resource: ResourceRef | None = None
     field: str | None = None
     file: FileRef | None = None
-    tags: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = dc_field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"message": self.message, "severity": self.severity}

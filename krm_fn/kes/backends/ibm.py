@@ -1,0 +1,114 @@
+"""IBM Cloud Secrets Manager (`ibmcloudSecretsManager`) → `provider.ibm`.
+
+KES read a secret by ID, or with `keyByName` searched every secret group for the name, and always
+needed the item's `secretType`. ESO encodes all of that in the key: `<type>/<id>` or
+`<group>/<type>/<name>`. KES applied `property` to the JSON of the v1 API's `secret_data`;
+ESO's v2 client selects fields per secret type, so some properties are renamed or dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..items import Item
+from .base import Backend, Job, config_block, missing, non_empty_str
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# IBM's default secret group, used for keyByName when the config names none.
+DEFAULT_GROUP = "default"
+GROUP_SETTING = "secretGroup"
+# Types whose value ESO only returns one field of at a time (property required).
+_FIELD_TYPES = {
+    "username_password": "username or password",
+    "imported_cert": "certificate, private_key or intermediate",
+    "public_cert": "certificate, private_key or intermediate",
+    "private_cert": "certificate, private_key or intermediate",
+}
+
+
+class IbmSecretsManager(Backend):
+    backend_type = "ibmcloudSecretsManager"
+    provider_key = "ibm"
+    knobs = frozenset({"keyByName"})
+    config_extras = frozenset({GROUP_SETTING})
+
+    def provider(self, job: Job) -> dict[str, Any] | None:
+        block = config_block(job)
+        ok = True
+        if not non_empty_str(block.get("serviceUrl")):
+            missing(job, None, ("ibm", "serviceUrl"), "the IBM Secrets Manager endpoint",
+                    "KES used IBM_CLOUD_SECRETS_MANAGER_API_ENDPOINT")
+            ok = False
+        if not isinstance(block.get("auth"), dict):
+            missing(job, None, ("ibm", "auth"), "IBM Cloud authentication",
+                    "KES used IBM_CLOUD_SECRETS_MANAGER_API_APIKEY")
+            ok = False
+        return block if ok else None
+
+    def check_secret_type(self, job: Job, item: Item) -> None:
+        """secretType is part of the key here (see `key`)."""
+
+    def key(self, job: Job, item: Item, key: str) -> str | None:
+        if "/" in key:
+            job.ctx.error(item.field("key"), "IBM keys cannot contain '/': ESO splits the key "
+                          "into <type>/<id> or <group>/<type>/<name>")
+            return None
+        if item.secret_type is None:
+            job.ctx.error(item.field("secretType"), "is required for ibmcloudSecretsManager: KES "
+                          "could not read a secret without it, so this entry never worked; set "
+                          "the secret's type (arbitrary, username_password, kv, ...)")
+            return None
+        if job.knobs.key_by_name:
+            return f"{self._group(job, item)}/{item.secret_type}/{key}"
+        if not _UUID.match(key):
+            job.ctx.warn(item.field("key"), "KES read this key as a secret ID, but it is not one "
+                         "(a UUID); set keyByName: true if it is a name")
+        return f"{item.secret_type}/{key}"
+
+    def _group(self, job: Job, item: Item) -> str:
+        group = job.extras.get(GROUP_SETTING)
+        if non_empty_str(group):
+            return str(group)
+        job.ctx.warn(item.field("key"), "KES searched every secret group for this name, ESO "
+                     f"reads it from one group: using {DEFAULT_GROUP!r}; set "
+                     f"{job.config_key(GROUP_SETTING)} if the secret is in another group")
+        return DEFAULT_GROUP
+
+    def extract(self, job: Job, item: Item) -> dict[str, Any] | None:
+        job.ctx.error(item.path, "dataFrom entries cannot be converted for "
+                      "ibmcloudSecretsManager: KES passed no secretType for them and could not "
+                      "read them; use data entries with secretType instead")
+        return None
+
+    def property(self, job: Job, item: Item) -> str | None:
+        prop = super().property(job, item)
+        stype = item.secret_type or ""
+        if stype in _FIELD_TYPES:
+            if prop is None:
+                job.ctx.error(item.field("property"), f"is required for {stype} secrets: KES "
+                              "wrote the JSON of all fields, ESO returns one field per entry; "
+                              f"use one entry per field ({_FIELD_TYPES[stype]})")
+            return prop
+        if stype == "arbitrary":
+            if prop not in (None, "payload"):
+                job.ctx.warn(item.field("property"), "dropped: ESO returns the payload of an "
+                             "arbitrary secret whole (KES found nothing but 'payload' there)")
+            return None
+        if stype == "kv":
+            return self._kv_property(job, item, prop)
+        if stype == "iam_credentials":
+            job.ctx.warn(item.field("property") if prop else item.path, "ESO writes the API key "
+                         "as it is; KES wrote it JSON-quoted, and property is dropped")
+            return None
+        return prop
+
+    def _kv_property(self, job: Job, item: Item, prop: str | None) -> str | None:
+        # KES saw kv secrets as {"payload": {...}}; ESO's property addresses the payload.
+        if prop is None or prop == "payload":
+            return None
+        if prop.startswith("payload."):
+            return prop[len("payload."):]
+        job.ctx.warn(item.field("property"), "KES looked this up beside the kv payload and "
+                     "found nothing; kept as a path into the payload")
+        return prop

@@ -1,0 +1,64 @@
+"""The KES object's own metadata → the ExternalSecret's labels, annotations and naming."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, get_args
+
+from ..config import Spec
+from ..model import NamingStrategy
+from .context import Ctx
+from .paths import child
+from .values import str_map
+
+OWN_PREFIX = "secret-sync.dev/"
+NAMING = OWN_PREFIX + "naming"
+REVISION = OWN_PREFIX + "revision"
+# Annotations owned by kubectl or the orchestrators (kustomize, kpt) and by this tool: they
+# describe the input file, not the secret, and must not be copied onto generated objects.
+FOREIGN_PREFIXES = (
+    OWN_PREFIX,
+    "config.kubernetes.io/",
+    "internal.config.kubernetes.io/",
+    "config.k8s.io/",
+    "kustomize.config.k8s.io/",
+    "kpt.dev/",
+    "kubectl.kubernetes.io/last-applied-configuration",
+)
+
+
+@dataclass
+class MetaOut:
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    naming: NamingStrategy = "hash"
+    revision: str | None = None
+
+
+def convert_metadata(ctx: Ctx, obj: Mapping[str, Any], spec: Spec) -> MetaOut:
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    annotations = str_map(ctx, meta.get("annotations"), "metadata.annotations")
+    out = MetaOut(
+        labels=str_map(ctx, meta.get("labels"), "metadata.labels"),
+        annotations={k: v for k, v in annotations.items() if not k.startswith(FOREIGN_PREFIXES)},
+        naming=spec.naming.strategy,
+        revision=annotations.get(REVISION),
+    )
+    for key, value in annotations.items():
+        if key == NAMING:
+            out.naming = _naming(ctx, value, out.naming)
+        elif key.startswith(OWN_PREFIX) and key != REVISION:
+            ctx.warn(child("metadata.annotations", key),
+                     "ignored on a KES object (only naming and revision apply)")
+    return out
+
+
+def _naming(ctx: Ctx, value: str, default: NamingStrategy) -> NamingStrategy:
+    for strategy in get_args(NamingStrategy):
+        if value == strategy:
+            return strategy  # type: ignore[no-any-return]
+    ctx.error(child("metadata.annotations", NAMING),
+              f"must be one of {', '.join(get_args(NamingStrategy))}")
+    return default

@@ -1,0 +1,211 @@
+"""The one Processor: ResourceList in -> config -> find -> plan names -> emit -> rewrite -> validate -> out.
+
+Every step reports Results; any error result stops the run before anything is written, so the
+output is all or nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import eso, kes, naming, patches, placeholders, references, stores, validation, yamlio
+from .config import ConfigError, SecretSync, Spec, load
+from .metadata import KPT_INDEX, KPT_PATH, source_of
+from .model import SecretRequest, StoreSpec
+from .resourcelist import Item, ResourceList, emit_item
+from .results import FunctionError, Result, error, info
+
+ESO_GROUP = "external-secrets.io"
+
+
+@dataclass
+class Outcome:
+    items: list[str]                  # YAML text of each output item, in order
+    results: list[Result] = field(default_factory=list)
+
+
+def load_config(rl: ResourceList) -> SecretSync:
+    try:
+        return load(rl.function_config())
+    except ConfigError as exc:
+        raise FunctionError(*(error(f"functionConfig {path}: {msg}") for path, msg in exc.problems)) from None
+    except yamlio.YamlError as exc:
+        raise FunctionError(error(f"functionConfig: {exc}")) from None
+
+
+def run(rl: ResourceList, mode: str | None = None) -> Outcome:
+    cfg = load_config(rl)
+    if (mode or cfg.spec.mode) == "validate":
+        from . import validate_mode
+        return Outcome([emit_item(rl, i.node) for i in rl.items], validate_mode.check(rl, cfg.spec))
+    return Transformer(rl, cfg.spec).run()
+
+
+class Transformer:
+    def __init__(self, rl: ResourceList, spec: Spec) -> None:
+        self.rl = rl
+        self.spec = spec
+        self.results: list[Result] = []
+
+    def run(self) -> Outcome:
+        store_table, problems = stores.configured(self.spec)
+        self._stop_on(problems)
+        requests, replaced = self._requests(store_table)
+        self._stop_on(naming.plan(requests, self.spec))
+        emitter = eso.Emitter(self.spec)
+        generated = self._generate(emitter, requests)
+        generated, problems = patches.apply(self.spec.patches, generated)
+        self._stop_on(problems)
+        self._stop_on(self._validate(generated))
+        kept = [i for i in self.rl.items if i.position not in replaced]
+        kept = self._upsert(kept, generated)
+        edits = references.plan(self.rl, kept, requests, references.ReferenceTable(self.spec.references))
+        self._stop_on([])
+        references.apply(self.rl.tree, edits)
+        return Outcome(self._render(kept, generated, requests, replaced), self.results)
+
+    def _stop_on(self, problems: list[Result]) -> None:
+        self.results.extend(problems)
+        errors = [r for r in self.results if r.severity == "error"]
+        if errors:
+            raise FunctionError(*errors)
+
+    # --- find ------------------------------------------------------------------------------------
+
+    def _requests(self, store_table: dict[str, StoreSpec]) -> tuple[list[SecretRequest], dict[int, SecretRequest]]:
+        requests: list[SecretRequest] = []
+        replaced: dict[int, SecretRequest] = {}
+        problems: list[Result] = []
+        for item in self.rl.items:
+            req = self._request(item, store_table, problems)
+            if req is None:
+                continue
+            requests.append(req)
+            if not req.keep_source:
+                replaced[item.position] = req
+        self._stop_on(problems)
+        return requests, replaced
+
+    def _request(self, item: Item, store_table: dict[str, StoreSpec],
+                 problems: list[Result]) -> SecretRequest | None:
+        if placeholders.is_placeholder(item):
+            req, found = placeholders.to_request(item, self.rl.data(item), self.spec, store_table)
+            problems.extend(found)
+            return req
+        if self.spec.kes.enabled and kes.is_kes(item.api_version, item.kind):
+            conversion = kes.convert(self.rl.data(item), source_of(item), self.spec)
+            problems.extend(conversion.results)
+            if conversion.request is not None and conversion.request.keep_source:
+                problems.append(info(
+                    "the KES object stays in the output (spec.kes.keep): its Secret is still "
+                    "controller-owned by KES; ESO takes it over only after the KES object is deleted "
+                    "with orphan propagation or its ownerReference is removed",
+                    resource=item.ref, file=item.file))
+            return conversion.request
+        return None
+
+    # --- emit ------------------------------------------------------------------------------------
+
+    def _generate(self, emitter: eso.Emitter, requests: list[SecretRequest]) -> list[dict[str, Any]]:
+        out = [emitter.external_secret(req) for req in requests]
+        needed, problems = stores.needed(requests)
+        self._stop_on(problems)
+        out.extend(emitter.store(store, ns) for store, ns in needed)
+        return out
+
+    def _validate(self, generated: list[dict[str, Any]]) -> list[Result]:
+        problems: list[Result] = []
+        for obj in generated:
+            kind, name = obj["kind"], obj["metadata"].get("name", "")
+            found = validation.check(obj)
+            name_issue = naming.name_problem(str(name))
+            if name_issue:
+                found.append(("metadata.name", name_issue))
+            problems.extend(error(f"generated {kind} {name!r}: {path} {msg}",
+                                  resource=_ref(obj), field=path) for path, msg in found)
+        return problems
+
+    def _upsert(self, kept: list[Item], generated: list[dict[str, Any]]) -> list[Item]:
+        """Replace objects a previous run generated (idempotent re-runs); refuse foreign ones."""
+        ids = {_id(obj): obj for obj in generated}
+        out: list[Item] = []
+        problems: list[Result] = []
+        for item in kept:
+            key = (item.group, item.kind, item.namespace or "", item.name)
+            if key not in ids:
+                out.append(item)
+                continue
+            labels = (self.rl.data(item).get("metadata") or {}).get("labels") or {}
+            if not eso.is_ours(labels):
+                problems.append(error(
+                    f"generated {item.kind} {item.name!r} collides with an object of the same "
+                    "name in the input that secret-sync did not generate",
+                    resource=item.ref, field="metadata.name", file=item.file))
+        self._stop_on(problems)
+        return out
+
+    # --- write -----------------------------------------------------------------------------------
+
+    def _render(self, kept: list[Item], generated: list[dict[str, Any]],
+                requests: list[SecretRequest], replaced: dict[int, SecretRequest]) -> list[str]:
+        paths = _KptPaths(kept)
+        by_source = {id(req): obj for req, obj in zip(requests, generated)}
+        stores_out = generated[len(requests):]
+        texts: list[str] = []
+        kept_positions = {i.position for i in kept}
+        for item in self.rl.items:
+            if item.position in kept_positions:
+                texts.append(emit_item(self.rl, item.node))
+            req = replaced.get(item.position)
+            if req is not None:
+                texts.append(_text(paths.place(by_source[id(req)], req)))
+        for req in requests:
+            if req.keep_source:
+                texts.append(_text(paths.place(by_source[id(req)], req)))
+        texts.extend(_text(paths.place(obj, None)) for obj in stores_out)
+        return texts
+
+
+def _text(obj: dict[str, Any]) -> str:
+    return yamlio.reformat(yamlio.dump(obj))
+
+
+def _ref(obj: dict[str, Any]) -> Any:
+    from .results import ResourceRef
+
+    meta = obj["metadata"]
+    return ResourceRef(obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace"))
+
+
+def _id(obj: dict[str, Any]) -> tuple[str, str, str, str]:
+    meta = obj["metadata"]
+    return (ESO_GROUP, obj["kind"], meta.get("namespace") or "", meta["name"])
+
+
+class _KptPaths:
+    """Give every generated object a file and an index no other output object uses (kpt)."""
+
+    def __init__(self, kept: list[Item]) -> None:
+        self.used: set[tuple[str, str]] = set()
+        for item in kept:
+            path = item.annotations.get(KPT_PATH)
+            if path is not None:
+                self.used.add((path, item.annotations.get(KPT_INDEX, "0")))
+
+    def place(self, obj: dict[str, Any], req: SecretRequest | None) -> dict[str, Any]:
+        meta = obj["metadata"]
+        if req is not None and req.source.kpt_path:
+            path = req.source.kpt_path
+            index = int(req.source.kpt_index or 0) if req.source.kpt_index else 0
+        else:
+            ns = meta.get("namespace")
+            path = f"{ns + '/' if ns else ''}{obj['kind'].lower()}_{meta['name']}.yaml"
+            index = 0
+        while (path, str(index)) in self.used:
+            index += 1
+        self.used.add((path, str(index)))
+        annotations = meta.setdefault("annotations", {})
+        annotations[KPT_PATH] = path
+        annotations[KPT_INDEX] = str(index)
+        return obj

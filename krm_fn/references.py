@@ -1,0 +1,172 @@
+"""Find every place that names a replaced Secret and plan its rewrite to the generated name.
+
+Where Secret names live is a table (kind -> paths, kustomize fieldSpec style: slash separated, lists
+traversed), extended by `spec.references` for custom kinds. A reference matches when it names a
+request's source by its current name or one of kustomize's previous names, in the same namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import ryml
+
+from . import yamlio
+from .config import References
+from .metadata import PREVIOUS_NAMESPACES, namespace_key
+from .model import SecretRequest
+from .resourcelist import Item, ResourceList
+from .yamlio import NONE
+
+Path = tuple[str | int, ...]
+
+# Where a PodSpec lives, per (API group, kind).
+POD_SPECS: dict[tuple[str, str], str] = {
+    ("", "Pod"): "spec",
+    ("", "PodTemplate"): "template/spec",
+    ("", "ReplicationController"): "spec/template/spec",
+    ("apps", "Deployment"): "spec/template/spec",
+    ("apps", "StatefulSet"): "spec/template/spec",
+    ("apps", "DaemonSet"): "spec/template/spec",
+    ("apps", "ReplicaSet"): "spec/template/spec",
+    ("extensions", "Deployment"): "spec/template/spec",
+    ("extensions", "DaemonSet"): "spec/template/spec",
+    ("extensions", "ReplicaSet"): "spec/template/spec",
+    ("batch", "Job"): "spec/template/spec",
+    ("batch", "CronJob"): "spec/jobTemplate/spec/template/spec",
+}
+
+# Secret-name fields inside a PodSpec.
+_CONTAINER_FIELDS = ("env/valueFrom/secretKeyRef/name", "envFrom/secretRef/name")
+POD_SPEC_FIELDS: tuple[str, ...] = (
+    *(f"{c}/{f}" for c in ("containers", "initContainers", "ephemeralContainers")
+      for f in _CONTAINER_FIELDS),
+    "volumes/secret/secretName",
+    "volumes/projected/sources/secret/name",
+    "imagePullSecrets/name",
+)
+
+# Secret-name fields of other kinds.
+FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("", "ServiceAccount"): ("secrets/name", "imagePullSecrets/name"),
+    ("networking.k8s.io", "Ingress"): ("spec/tls/secretName",),
+    ("extensions", "Ingress"): ("spec/tls/secretName",),
+}
+
+
+@dataclass(frozen=True)
+class Edit:
+    item: Item
+    path: Path
+    old: str
+    new: str
+
+
+class ReferenceTable:
+    """All Secret-name field paths per (group, kind): built-in plus spec.references."""
+
+    def __init__(self, extra: References) -> None:
+        self.paths: dict[tuple[str, str], list[str]] = {}
+        for key, pod_spec in POD_SPECS.items():
+            self._add(key, [f"{pod_spec}/{f}" for f in POD_SPEC_FIELDS])
+        for key, fields in FIELDS.items():
+            self._add(key, list(fields))
+        for ps in extra.podSpecs:
+            self._add((ps.group, ps.kind), [f"{ps.path.strip('/')}/{f}" for f in POD_SPEC_FIELDS])
+        for fs in extra.fieldSpecs:
+            self._add((fs.group, fs.kind), [fs.path.strip("/")])
+
+    def _add(self, key: tuple[str, str], paths: list[str]) -> None:
+        self.paths.setdefault(key, []).extend(paths)
+
+    def for_item(self, item: Item) -> list[str]:
+        return self.paths.get((item.group, item.kind), [])
+
+
+def _segments(path: str) -> list[str]:
+    # kustomize fieldSpec paths may mark lists with [] (`spec/tls[]/secretName`); lists are
+    # traversed either way.
+    return [s.removesuffix("[]") for s in path.split("/") if s]
+
+
+def find(data: Any, path: str) -> Iterator[tuple[Path, Any]]:
+    """(concrete path, value) for every value at a fieldSpec path, lists traversed."""
+    yield from _find(data, _segments(path), ())
+
+
+def _find(node: Any, segs: list[str], at: Path) -> Iterator[tuple[Path, Any]]:
+    if isinstance(node, list):
+        for i, elem in enumerate(node):
+            yield from _find(elem, segs, (*at, i))
+        return
+    if not segs:
+        yield at, node
+        return
+    if isinstance(node, dict) and segs[0] in node:
+        yield from _find(node[segs[0]], segs[1:], (*at, segs[0]))
+
+
+class Index:
+    """(name, namespace) -> request, for every name a reference may still use."""
+
+    def __init__(self, requests: list[SecretRequest]) -> None:
+        self.by_alias: dict[tuple[str, str], SecretRequest] = {}
+        for req in requests:
+            for alias in req.source.aliases:
+                self.by_alias.setdefault(alias, req)
+
+    def lookup(self, name: str, namespaces: list[str]) -> SecretRequest | None:
+        for ns in namespaces:
+            req = self.by_alias.get((name, ns))
+            if req is not None:
+                return req
+        return None
+
+
+def plan(rl: ResourceList, items: list[Item], requests: list[SecretRequest],
+         table: ReferenceTable) -> list[Edit]:
+    index = Index(requests)
+    edits: list[Edit] = []
+    for item in items:
+        paths = table.for_item(item)
+        if not paths:
+            continue
+        data = rl.data(item)
+        namespaces = _namespaces(item)
+        for path in paths:
+            for at, value in find(data, path):
+                if not isinstance(value, str):
+                    continue
+                req = index.lookup(value, namespaces)
+                if req is not None and req.target_name != value:
+                    edits.append(Edit(item, at, value, req.target_name))
+    return edits
+
+
+def _namespaces(item: Item) -> list[str]:
+    out = [namespace_key(item.namespace)]
+    previous = item.annotations.get(PREVIOUS_NAMESPACES)
+    for ns in previous.split(",") if previous else []:
+        key = namespace_key(ns.strip())
+        if key not in out:
+            out.append(key)
+    return out
+
+
+def apply(tree: ryml.Tree, edits: list[Edit]) -> None:
+    for edit in edits:
+        node = edit.item.node
+        for seg in edit.path:
+            node = yamlio.child(tree, node, seg) if isinstance(seg, str) else _nth(tree, node, seg)
+            if node == NONE:
+                raise yamlio.YamlError(f"cannot follow {'/'.join(map(str, edit.path))} in the YAML tree")
+        yamlio.set_string(tree, node, edit.new)
+
+
+def _nth(tree: ryml.Tree, node: int, i: int) -> int:
+    if not tree.is_seq(node):
+        return NONE
+    found: int = tree.child(node, i)
+    return found

@@ -1,0 +1,216 @@
+"""Read a ResourceList from bytes and write one back (the KRM function wire format).
+
+Items are kept as nodes of the parsed ryml tree: the function only reads the few fields it needs
+(apiVersion, kind, metadata) of every item, converts to Python data only the items it works on,
+and re-emits every other item exactly as it came in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ryml
+
+from . import yamlio
+from .results import FileRef, FunctionError, ResourceRef, Result, error
+from .yamlio import NONE, YamlError
+
+RESOURCE_LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
+DEFAULT_MAX_INPUT_BYTES = 256 * 1024 * 1024
+
+PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
+INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
+
+
+@dataclass
+class Item:
+    """One input object: its identity, read once, and its node in the tree."""
+
+    node: int
+    position: int
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    annotations: dict[str, str]
+    _data: Any = field(default=None, repr=False)
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def ref(self) -> ResourceRef:
+        return ResourceRef(self.api_version, self.kind, self.name, self.namespace)
+
+    @property
+    def file(self) -> FileRef | None:
+        return file_ref(self.annotations)
+
+    def annotation(self, key: str) -> str | None:
+        return self.annotations.get(key)
+
+
+def file_ref(annotations: dict[str, str]) -> FileRef | None:
+    path = next((annotations[k] for k in PATH_ANNOTATIONS if k in annotations), None)
+    if path is None:
+        return None
+    index = next((annotations[k] for k in INDEX_ANNOTATIONS if k in annotations), "0")
+    return FileRef(path, int(index) if index.isdigit() else 0)
+
+
+@dataclass
+class ResourceList:
+    source: bytes
+    tree: ryml.Tree
+    api_version: str
+    items: list[Item]
+    function_config_node: int
+    guard: yamlio.EscapeGuard | None = None
+
+    def data(self, item: Item) -> Any:
+        """The item as plain Python data (converted once, on first use)."""
+        if item._data is None:
+            item._data = yamlio.to_python(self.tree, item.node)
+        return item._data
+
+    def function_config(self) -> Any:
+        if self.function_config_node == NONE:
+            return None
+        return yamlio.to_python(self.tree, self.function_config_node)
+
+
+def _fail(message: str) -> FunctionError:
+    return FunctionError(error(message))
+
+
+def decode_input(data: bytes) -> bytes:
+    """Check the bytes are UTF-8 text a YAML parser may see; strip a UTF-8 byte order mark."""
+    limit = int(os.environ.get("SECRET_SYNC_MAX_INPUT_BYTES", DEFAULT_MAX_INPUT_BYTES))
+    if len(data) > limit:
+        raise _fail(f"input is {len(data)} bytes, over the limit of {limit} bytes "
+                    "(set SECRET_SYNC_MAX_INPUT_BYTES to raise it)")
+    if not data.strip():
+        raise _fail("no input: expected a ResourceList (YAML) on stdin")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail("input is UTF-16; a ResourceList must be UTF-8")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail(f"input is not UTF-8 text (invalid byte at offset {exc.start})") from exc
+    bad = next((c for c in text if (c < " " and c not in "\t\n\r") or c == "\x7f"), None)
+    if bad is not None:
+        line = text.count("\n", 0, text.index(bad)) + 1
+        raise _fail(f"input contains the control character U+{ord(bad):04X} at line {line}; "
+                    "YAML allows it only as an escape in a double-quoted string")
+    return data
+
+
+def read(data: bytes) -> ResourceList:
+    data = decode_input(data)
+    try:
+        tree = yamlio.parse(data)
+    except YamlError as exc:
+        raise _fail(f"stdin: {exc}") from exc
+    root = _document(tree)
+    guard = yamlio.EscapeGuard(tree, data) if yamlio.has_risky_escapes(data) else None
+    api_version = yamlio.string_value(tree, yamlio.child(tree, root, "apiVersion")) or ""
+    kind = yamlio.string_value(tree, yamlio.child(tree, root, "kind")) or ""
+    if kind != "ResourceList" or api_version not in RESOURCE_LIST_VERSIONS:
+        raise _fail("stdin is not a ResourceList: expected apiVersion config.kubernetes.io/v1 "
+                    f"and kind ResourceList (got apiVersion {api_version or '(none)'!r}, "
+                    f"kind {kind or '(none)'!r})")
+    items_node = yamlio.child(tree, root, "items")
+    items = _read_items(tree, items_node)
+    fc = yamlio.child(tree, root, "functionConfig")
+    if fc != NONE and tree.val_is_null(fc) if fc != NONE and not tree.is_container(fc) else False:
+        fc = NONE
+    return ResourceList(data, tree, api_version, items, fc, guard)
+
+
+def _document(tree: ryml.Tree) -> int:
+    root: int = tree.root_id()
+    if tree.is_stream(root):
+        docs = [d for d in yamlio.children(tree, root) if tree.is_container(d) or tree.has_val(d)]
+        if len(docs) != 1:
+            raise _fail(f"stdin holds {len(docs)} YAML documents; expected one ResourceList")
+        root = docs[0]
+    if not tree.is_map(root):
+        raise _fail("stdin is not a ResourceList: the document is not a mapping")
+    return root
+
+
+def _read_items(tree: ryml.Tree, items_node: int) -> list[Item]:
+    if items_node == NONE or (not tree.is_container(items_node) and tree.val_is_null(items_node)):
+        return []
+    if not tree.is_seq(items_node):
+        raise _fail("ResourceList field items must be a list")
+    return [_read_item(tree, node, pos) for pos, node in enumerate(yamlio.children(tree, items_node))]
+
+
+def _read_item(tree: ryml.Tree, node: int, pos: int) -> Item:
+    where = f"items[{pos}]"
+    if not tree.is_map(node):
+        raise _fail(f"{where} is not a mapping (a Kubernetes object)")
+    meta = yamlio.child(tree, node, "metadata")
+    annotations = _string_map(tree, yamlio.child(tree, meta, "annotations"))
+    fref = file_ref(annotations)
+    if fref is not None:
+        where = f"{fref.path}[{fref.index}] ({where})"
+    api_version = yamlio.string_value(tree, yamlio.child(tree, node, "apiVersion"))
+    kind = yamlio.string_value(tree, yamlio.child(tree, node, "kind"))
+    name = yamlio.string_value(tree, yamlio.child(tree, meta, "name"))
+    for value, path in ((kind, "kind"), (api_version, "apiVersion"), (name, "metadata.name")):
+        if not value:
+            raise _fail(f"{where}: the object has no {path}")
+    assert api_version and kind and name
+    namespace = yamlio.string_value(tree, yamlio.child(tree, meta, "namespace")) or None
+    return Item(node, pos, api_version, kind, name, namespace, annotations)
+
+
+def _string_map(tree: ryml.Tree, node: int) -> dict[str, str]:
+    if node == NONE or not tree.is_map(node):
+        return {}
+    out: dict[str, str] = {}
+    for ch in yamlio.children(tree, node):
+        value = yamlio.scalar_text(tree, ch)
+        if value is not None:
+            out[yamlio.key_text(tree, ch)] = value
+    return out
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+def render(rl: ResourceList, items: Iterable[str], results: list[Result]) -> str:
+    """The output ResourceList. `items` are YAML texts of whole objects, in output order."""
+    out = [f"apiVersion: {rl.api_version}", "kind: ResourceList"]
+    body = [_seq_entry(text) for text in items]
+    out.append("items:" if body else "items: []")
+    out.extend(body)
+    if rl.function_config_node != NONE:
+        out.append(emit_item(rl, rl.function_config_node).rstrip("\n"))
+    if results:
+        out.append(yamlio.dump({"results": [r.to_dict() for r in results]}).rstrip("\n"))
+    return "\n".join(out) + "\n"
+
+
+def emit_item(rl: ResourceList, node: int) -> str:
+    text = yamlio.emit(rl.tree, node)
+    return rl.guard.restore(text) if rl.guard is not None else text
+
+
+def render_error(rl_api_version: str, results: list[Result]) -> str:
+    """On failure kpt still reads results from stdout; items stay empty (no partial output)."""
+    return yamlio.dump({"apiVersion": rl_api_version, "kind": "ResourceList", "items": [],
+                        "results": [r.to_dict() for r in results]})
+
+
+def _seq_entry(text: str) -> str:
+    lines = text.rstrip("\n").split("\n")
+    rest = ["  " + line if line else "" for line in lines[1:]]
+    return "\n".join(["- " + lines[0], *rest])

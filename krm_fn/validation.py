@@ -1,0 +1,139 @@
+"""Our own checks of what we generate: ESO's webhook rules and the schema rules that matter.
+
+ESO's admission webhook may be absent or fail open, and the CRD schema does not hold these rules,
+so a wrong object would only fail in the cluster. Checked after `spec.patches` too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from . import durations
+from .providers import check_provider
+
+Problem = tuple[str, str]  # (field path, message)
+SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")
+CREATION = ("Owner", "Orphan", "Merge", "None", "CreateOrMerge")
+DELETION = ("Retain", "Delete", "Merge")
+STRATEGIES = {"conversionStrategy": ("Default", "Unicode"),
+              "decodingStrategy": ("None", "Base64", "Base64URL", "Auto"),
+              "metadataPolicy": ("None", "Fetch"), "nullBytePolicy": ("Ignore", "Fail")}
+
+
+def _es_spec(spec: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    data, data_from = spec.get("data") or [], spec.get("dataFrom") or []
+    if not data and not data_from:
+        problems.append(("spec", "needs data or dataFrom"))
+    target = spec.get("target") or {}
+    creation = target.get("creationPolicy", "Owner")
+    deletion = target.get("deletionPolicy", "Retain")
+    if creation not in CREATION:
+        problems.append(("spec.target.creationPolicy", f"must be one of {', '.join(CREATION)}"))
+    if deletion not in DELETION:
+        problems.append(("spec.target.deletionPolicy", f"must be one of {', '.join(DELETION)}"))
+    if deletion == "Delete" and creation in ("Merge", "None", "CreateOrMerge"):
+        problems.append(("spec.target.deletionPolicy", f"Delete is invalid with creationPolicy {creation}"))
+    if deletion == "Merge" and creation == "None":
+        problems.append(("spec.target.deletionPolicy", "Merge is invalid with creationPolicy None"))
+    problems += _template(target.get("template") or {})
+    problems += _data(data, deletion)
+    problems += _data_from(data_from)
+    interval = spec.get("refreshInterval")
+    if interval is not None:
+        try:
+            durations.parse(str(interval))
+        except durations.DurationError as exc:
+            problems.append(("spec.refreshInterval", str(exc)))
+    return problems
+
+
+def _template(template: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    if template.get("engineVersion", "v2") != "v2":
+        problems.append(("spec.target.template.engineVersion", "ESO v1 accepts only v2"))
+    if template.get("type") == "bootstrap.kubernetes.io/token":
+        problems.append(("spec.target.template.type", "bootstrap.kubernetes.io/token is forbidden"))
+    annotations = (template.get("metadata") or {}).get("annotations") or {}
+    if (template.get("type") == "kubernetes.io/service-account-token"
+            and "kubernetes.io/service-account.name" in annotations):
+        problems.append(("spec.target.template.metadata.annotations",
+                         "a service-account-token target may not set kubernetes.io/service-account.name"))
+    for i, tf in enumerate(template.get("templateFrom") or []):
+        if tf.get("target", "Data") not in ("Data", "Annotations", "Labels"):
+            problems.append((f"spec.target.template.templateFrom[{i}].target",
+                             "must be Data, Annotations or Labels"))
+    return problems
+
+
+def _ref(ref: dict[str, Any], where: str) -> list[Problem]:
+    problems = [(f"{where}.{k}", f"must be one of {', '.join(allowed)}")
+                for k, allowed in STRATEGIES.items() if k in ref and ref[k] not in allowed]
+    if "key" in ref and not ref["key"]:
+        problems.append((f"{where}.key", "must not be empty"))
+    return problems
+
+
+def _data(data: list[dict[str, Any]], deletion: str) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(data):
+        key = entry.get("secretKey", "")
+        if not SECRET_KEY.match(str(key)) or len(str(key)) > 253:
+            problems.append((f"spec.data[{i}].secretKey", "must match [-._a-zA-Z0-9]+ (at most 253)"))
+        if key in seen and deletion == "Retain":
+            problems.append((f"spec.data[{i}].secretKey", f"duplicate secretKey {key!r}"))
+        seen.add(key)
+        ref = entry.get("remoteRef")
+        if not isinstance(ref, dict) or not ref.get("key"):
+            problems.append((f"spec.data[{i}].remoteRef.key", "is required"))
+        else:
+            problems += _ref(ref, f"spec.data[{i}].remoteRef")
+    return problems
+
+
+def _data_from(data_from: list[dict[str, Any]]) -> list[Problem]:
+    problems: list[Problem] = []
+    for i, entry in enumerate(data_from):
+        where = f"spec.dataFrom[{i}]"
+        source_ref = entry.get("sourceRef") or {}
+        kinds = [k for k in ("extract", "find") if k in entry]
+        if source_ref.get("generatorRef"):
+            kinds.append("generatorRef")
+        if len(kinds) > 1:
+            problems.append((where, f"may not combine {' and '.join(kinds)}"))
+        if not kinds and not source_ref:
+            problems.append((where, "needs extract, find or sourceRef"))
+        if source_ref and not (source_ref.get("storeRef") or source_ref.get("generatorRef")):
+            problems.append((f"{where}.sourceRef", "needs storeRef or generatorRef"))
+        if "extract" in entry:
+            problems += _ref(entry["extract"], f"{where}.extract")
+        if "find" in entry:
+            problems += _ref(entry["find"], f"{where}.find")
+    return problems
+
+
+def _store_spec(spec: dict[str, Any]) -> list[Problem]:
+    return [(f"spec.provider.{f}" if f else "spec.provider", m)
+            for f, m in check_provider(spec.get("provider"))]
+
+
+CHECKS: dict[str, Callable[[dict[str, Any]], list[Problem]]] = {
+    "ExternalSecret": _es_spec,
+    "SecretStore": _store_spec,
+    "ClusterSecretStore": _store_spec,
+}
+
+
+def check(obj: dict[str, Any]) -> list[Problem]:
+    """Problems of one generated ESO object."""
+    problems: list[Problem] = []
+    meta = obj.get("metadata") or {}
+    if obj.get("kind") == "ClusterSecretStore" and meta.get("namespace"):
+        problems.append(("metadata.namespace", "a ClusterSecretStore is cluster-scoped"))
+    if not isinstance(obj.get("spec"), dict):
+        return [*problems, ("spec", "is required")]
+    check_fn = CHECKS.get(str(obj.get("kind")))
+    return problems + (check_fn(obj["spec"]) if check_fn else [])
