@@ -34,6 +34,15 @@ class Eso(Strict):
         # `version: 2.9` unquoted is a float in YAML; users mean the release "2.9".
         return str(v) if isinstance(v, (int, float)) else v
 
+    @field_validator("version")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        from . import esoversions
+
+        if esoversions.parse_version(v) < esoversions.OLDEST:
+            raise ValueError("ESO releases before 0.16 do not serve external-secrets.io/v1")
+        return v
+
 
 class Store(Strict):
     name: str = Field(description="Store name, referenced by placeholders and spec.defaultStore.")
@@ -53,6 +62,15 @@ class Refresh(Strict):
     @classmethod
     def _as_text(cls, v: Any) -> Any:
         return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("interval")
+    @classmethod
+    def _is_duration(cls, v: str | None) -> str | None:
+        from . import durations
+
+        if v is not None:
+            durations.parse(v)  # DurationError is a ValueError: pydantic reports it with the path
+        return v
 
 
 class Naming(Strict):

@@ -61,8 +61,7 @@ class Transformer:
         kept = [i for i in self.rl.items if i.position not in replaced]
         kept = self._upsert(kept, generated)
         edits = references.plan(self.rl, kept, requests, references.ReferenceTable(self.spec.references))
-        self._stop_on([])
-        references.apply(self.rl.tree, edits)
+        self.results.extend(references.apply(self.rl.tree, edits))
         return Outcome(self._render(kept, generated, requests, replaced), self.results)
 
     def _stop_on(self, problems: list[Result]) -> None:

@@ -18,6 +18,7 @@ from .config import References
 from .metadata import PREVIOUS_NAMESPACES, namespace_key
 from .model import SecretRequest
 from .resourcelist import Item, ResourceList
+from .results import FunctionError, Result, error, warning
 from .yamlio import NONE
 
 Path = tuple[str | int, ...]
@@ -155,14 +156,33 @@ def _namespaces(item: Item) -> list[str]:
     return out
 
 
-def apply(tree: ryml.Tree, edits: list[Edit]) -> None:
+def apply(tree: ryml.Tree, edits: list[Edit]) -> list[Result]:
+    """Rewrite each reference in the tree; a name reached through a YAML alias is rewritten at
+    its anchor (every alias of it changes too), which is reported as a warning."""
+    anchors = yamlio.Anchors(tree)
+    notes: list[Result] = []
     for edit in edits:
-        node = edit.item.node
+        node, via_alias = edit.item.node, False
         for seg in edit.path:
+            node, hop = anchors.follow(node)
+            via_alias |= hop
             node = yamlio.child(tree, node, seg) if isinstance(seg, str) else _nth(tree, node, seg)
             if node == NONE:
-                raise yamlio.YamlError(f"cannot follow {'/'.join(map(str, edit.path))} in the YAML tree")
+                raise FunctionError(error(
+                    f"cannot rewrite {_path(edit.path)}: the path is not found in the YAML",
+                    resource=edit.item.ref, field=_path(edit.path), file=edit.item.file))
+        node, hop = anchors.follow(node)
+        if via_alias or hop:
+            notes.append(warning(
+                f"{_path(edit.path)} names the Secret through a YAML alias; the anchored value "
+                "was rewritten, so every alias of it changed too",
+                resource=edit.item.ref, field=_path(edit.path), file=edit.item.file))
         yamlio.set_string(tree, node, edit.new)
+    return notes
+
+
+def _path(path: Path) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")
 
 
 def _nth(tree: ryml.Tree, node: int, i: int) -> int:

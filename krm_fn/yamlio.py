@@ -128,8 +128,6 @@ def string_value(tree: ryml.Tree, node: int) -> str | None:
 
 def set_string(tree: ryml.Tree, node: int, value: str) -> None:
     """Replace a scalar's value by a string, quoting it when a plain scalar would read otherwise."""
-    if tree.is_val_ref(node):
-        raise YamlError("a Secret name given through a YAML alias cannot be rewritten")
     tree._set_val(node, tree.to_arena(value.encode()))
     if not plain_is_safe(value):
         tree.set_val_style(node, ryml.VAL_DQUO)
@@ -180,7 +178,7 @@ class Converter:
     def __init__(self, tree: ryml.Tree, budget: int = DEFAULT_NODE_BUDGET) -> None:
         self.tree = tree
         self.budget = budget
-        self._anchors: dict[str, int] | None = None
+        self._anchors: Anchors | None = None
 
     def value(self, node: int, depth: int = 0) -> Any:
         self.budget -= 1
@@ -238,14 +236,35 @@ class Converter:
 
     def _anchor(self, name: str) -> int:
         if self._anchors is None:
-            self._anchors = {}
+            self._anchors = Anchors(self.tree)
+        return self._anchors.node(name)
+
+
+class Anchors:
+    """Anchor name -> node, built on first use (most inputs have no aliases at all)."""
+
+    def __init__(self, tree: ryml.Tree) -> None:
+        self.tree = tree
+        self._nodes: dict[str, int] | None = None
+
+    def node(self, name: str) -> int:
+        if self._nodes is None:
             t = self.tree
-            for node in _walk(t, t.root_id()):
-                if t.has_val_anchor(node):
-                    self._anchors[bytes(t.val_anchor(node)).decode()] = node
-        if name not in self._anchors:
+            self._nodes = {bytes(t.val_anchor(n)).decode(): n
+                           for n in _walk(t, t.root_id()) if t.has_val_anchor(n)}
+        if name not in self._nodes:
             raise YamlError(f"YAML alias *{name} has no anchor")
-        return self._anchors[name]
+        return self._nodes[name]
+
+    def follow(self, node: int) -> tuple[int, bool]:
+        """The anchored node behind an alias node (and whether there was one)."""
+        hops = 0
+        while self.tree.is_val_ref(node) or (self.tree.is_ref(node) and not self.tree.is_container(node)):
+            node = self.node(bytes(self.tree.val_ref(node)).decode())
+            hops += 1
+            if hops > MAX_DEPTH:
+                raise YamlError("YAML aliases refer to each other in a loop")
+        return node, hops > 0
 
 
 def _walk(tree: ryml.Tree, node: int) -> Iterator[int]:
