@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 
 USAGE = """\
 secret-sync: a KRM function that replaces placeholder Secrets (and legacy KES objects) with
@@ -49,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "validate" and not rest:
         return run_function("validate")
     if command == "eval":
-        from . import evalcmd
-        return evalcmd.main(rest)
+        from . import evalcmd  # type: ignore[attr-defined, unused-ignore]
+        code: int = evalcmd.main(rest)
+        return code
     sys.stderr.write(f"secret-sync: unknown command {' '.join(args)!r}\n\n{USAGE}")
     return 2
 
@@ -83,7 +85,7 @@ def run_function(mode: str | None) -> int:
     return 0
 
 
-def _fail(api_version: str, results: list[object]) -> int:
+def _fail(api_version: str, results: Sequence[object]) -> int:
     from .resourcelist import render_error
     from .results import Result
 
@@ -93,7 +95,7 @@ def _fail(api_version: str, results: list[object]) -> int:
     return 1
 
 
-def _report(results: list[object]) -> None:
+def _report(results: Sequence[object]) -> None:
     from .results import Result
 
     for r in results:

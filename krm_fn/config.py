@@ -26,7 +26,8 @@ class Strict(BaseModel):
 
 
 class Eso(Strict):
-    version: str = Field("2.9", description="Target ESO release (X.Y); decides which server-defaulted fields are written out.")
+    version: str = Field(
+        "2.9", description="Target ESO release (X.Y); decides which server-defaulted fields are written out.")
 
     @field_validator("version", mode="before")
     @classmethod
@@ -48,7 +49,8 @@ class Store(Strict):
     name: str = Field(description="Store name, referenced by placeholders and spec.defaultStore.")
     kind: StoreKind = "ClusterSecretStore"
     create: bool = Field(True, description="false: only reference a store that already exists in the cluster.")
-    provider: dict[str, Any] | None = Field(None, description="ESO provider block, verbatim (aws, vault, azurekv, gcpsm, ...).")
+    provider: dict[str, Any] | None = Field(
+        None, description="ESO provider block, verbatim (aws, vault, azurekv, gcpsm, ...).")
     controller: str | None = Field(None, description="ESO controller class (store spec.controller).")
     conditions: list[dict[str, Any]] | None = Field(None, description="ClusterSecretStore spec.conditions.")
     retrySettings: dict[str, Any] | None = None
@@ -116,25 +118,27 @@ class PatchTarget(Strict):
 
 
 class Patch(Strict):
-    target: PatchTarget = Field(default_factory=PatchTarget)
+    target: PatchTarget = Field(default_factory=lambda: PatchTarget())
     patch: list[dict[str, Any]]
 
 
 class Validate(Strict):
-    allowNames: list[str] = Field(default_factory=list, description="Secrets (name or namespace/name) allowed to keep inline data.")
-    allowLabels: dict[str, str] = Field(default_factory=dict, description="Secrets carrying all these labels may keep inline data.")
+    allowNames: list[str] = Field(
+        default_factory=list, description="Secrets (name or namespace/name) allowed to keep inline data.")
+    allowLabels: dict[str, str] = Field(
+        default_factory=dict, description="Secrets carrying all these labels may keep inline data.")
 
 
 class Spec(Strict):
-    eso: Eso = Field(default_factory=Eso)
+    eso: Eso = Field(default_factory=lambda: Eso())
     defaultStore: str | None = None
     stores: list[Store] = Field(default_factory=list)
-    refresh: Refresh = Field(default_factory=Refresh)
-    naming: Naming = Field(default_factory=Naming)
-    target: Target = Field(default_factory=Target)
-    references: References = Field(default_factory=References)
-    kes: Kes = Field(default_factory=Kes)
-    argocd: ArgoCD = Field(default_factory=ArgoCD)
+    refresh: Refresh = Field(default_factory=lambda: Refresh())
+    naming: Naming = Field(default_factory=lambda: Naming())
+    target: Target = Field(default_factory=lambda: Target())
+    references: References = Field(default_factory=lambda: References())
+    kes: Kes = Field(default_factory=lambda: Kes())
+    argocd: ArgoCD = Field(default_factory=lambda: ArgoCD())
     mode: Literal["transform", "validate"] = "transform"
     patches: list[Patch] = Field(default_factory=list)
     validate_: Validate = Field(default_factory=Validate, alias="validate")
@@ -150,8 +154,8 @@ class Metadata(BaseModel):
 class SecretSync(Strict):
     apiVersion: Literal["secret-sync.dev/v1alpha1"]
     kind: Literal["SecretSync"]
-    metadata: Metadata = Field(default_factory=Metadata)
-    spec: Spec = Field(default_factory=Spec)
+    metadata: Metadata = Field(default_factory=lambda: Metadata())
+    spec: Spec = Field(default_factory=lambda: Spec())
 
 
 def json_schema() -> dict[str, Any]:

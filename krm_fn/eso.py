@@ -18,7 +18,8 @@ SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 class Emitter:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
-        self.defaults = esoversions.defaults_for(esoversions.parse_version(spec.eso.version))
+        self.version = esoversions.parse_version(spec.eso.version)
+        self.defaults = esoversions.defaults_for(self.version)
         self.refresh = durations.normalize(spec.refresh.interval or DEFAULT_REFRESH)
 
     # --- ExternalSecret --------------------------------------------------------------------------
@@ -108,7 +109,7 @@ class Emitter:
         spec: dict[str, Any] = {}
         if store.controller:
             spec["controller"] = store.controller
-        spec["provider"] = copy.deepcopy(store.provider)
+        spec["provider"] = esoversions.with_store_defaults(store.provider or {}, self.version)
         spec.update(copy.deepcopy(store.extra_spec))
         annotations = {SYNC_WAVE: "-2"} if self.spec.argocd.syncWaves else {}
         ns = namespace if store.kind == "SecretStore" else None

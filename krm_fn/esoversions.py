@@ -33,3 +33,44 @@ def defaults_for(version: tuple[int, int]) -> Defaults:
         null_byte_policy=(2, 3) <= version <= (2, 6),
         values_decoding=(2, 7) <= version <= (2, 8),
     )
+
+
+@dataclass(frozen=True)
+class StoreDefault:
+    path: tuple[str, ...]   # below spec.provider; written only where its parent exists
+    value: object
+    since: tuple[int, int] = OLDEST
+
+
+# CRD defaults of SecretStore/ClusterSecretStore providers (ESO v2.9 schema).
+STORE_DEFAULTS: tuple[StoreDefault, ...] = (
+    StoreDefault(("aws", "sessionTagsPolicy"), "None", since=(2, 5)),
+    StoreDefault(("vault", "version"), "v2"),
+    *(StoreDefault(("vault", "auth", method, "path"), path) for method, path in (
+        ("appRole", "approle"), ("cert", "cert"), ("gcp", "gcp"), ("jwt", "jwt"), ("ldap", "ldap"),
+        ("userPass", "userpass"))),
+    StoreDefault(("vault", "auth", "kubernetes", "mountPath"), "kubernetes"),
+    StoreDefault(("azurekv", "authType"), "ServicePrincipal"),
+    StoreDefault(("azurekv", "environmentType"), "PublicCloud"),
+    StoreDefault(("azurekv", "useAzureSDK"), False, since=(0, 20)),
+    # added in 0.20.2; a X.Y setting cannot tell 0.20.0 from 0.20.2, so from 0.21 on
+    StoreDefault(("gcpsm", "secretVersionSelectionPolicy"), "LatestOrFail", since=(0, 21)),
+    StoreDefault(("kubernetes", "remoteNamespace"), "default"),
+    StoreDefault(("kubernetes", "server", "url"), "kubernetes.default"),
+)
+
+
+def with_store_defaults(provider: dict[str, object], version: tuple[int, int]) -> dict[str, object]:
+    """A copy of `provider` with the server's defaults written where the server would add them."""
+    import copy
+
+    out = copy.deepcopy(provider)
+    for default in STORE_DEFAULTS:
+        if version < default.since:
+            continue
+        parent: object = out
+        for key in default.path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(parent, dict):
+            parent.setdefault(default.path[-1], default.value)
+    return out

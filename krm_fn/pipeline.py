@@ -149,7 +149,7 @@ class Transformer:
     def _render(self, kept: list[Item], generated: list[dict[str, Any]],
                 requests: list[SecretRequest], replaced: dict[int, SecretRequest]) -> list[str]:
         paths = _KptPaths(kept)
-        by_source = {id(req): obj for req, obj in zip(requests, generated)}
+        by_source = {id(req): obj for req, obj in zip(requests, generated[:len(requests)], strict=True)}
         stores_out = generated[len(requests):]
         texts: list[str] = []
         kept_positions = {i.position for i in kept}

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class Provider:
     required: tuple[str, ...] = ()

@@ -60,7 +60,7 @@ class Result:
 
     def describe(self) -> str:
         """One line for stderr: severity, file, object, field, message."""
-        parts = [self.severity]
+        parts: list[str] = [self.severity]
         if self.file is not None:
             parts.append(f"{self.file.path}[{self.file.index}]")
         if self.resource is not None:

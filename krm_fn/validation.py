@@ -99,7 +99,7 @@ def _data_from(data_from: list[dict[str, Any]]) -> list[Problem]:
     for i, entry in enumerate(data_from):
         where = f"spec.dataFrom[{i}]"
         source_ref = entry.get("sourceRef") or {}
-        kinds = [k for k in ("extract", "find") if k in entry]
+        kinds: list[str] = [k for k in ("extract", "find") if k in entry]
         if source_ref.get("generatorRef"):
             kinds.append("generatorRef")
         if len(kinds) > 1:

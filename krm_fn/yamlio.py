@@ -61,14 +61,14 @@ def _parse_error_text(detail: str) -> str:
 
 class _Captured:
     def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the object; fd 2 points at it
 
     def read_text(self) -> str:
         self.file.seek(0)
         return self.file.read(4096).decode("utf-8", "replace")
 
 
-class _captured_fd2:  # noqa: N801 - used as a context manager like contextlib helpers
+class _captured_fd2:
     """Redirect file descriptor 2 (C++ writes there directly) into a temp file for a moment."""
 
     def __enter__(self) -> _Captured:
@@ -109,7 +109,7 @@ def key_text(tree: ryml.Tree, node: int) -> str:
 
 def scalar_text(tree: ryml.Tree, node: int) -> str | None:
     """The text of a scalar value node, or None when it is not a plain string-like scalar."""
-    if node == NONE or not tree.is_val(node) and not tree.is_keyval(node):
+    if node == NONE or (not tree.is_val(node) and not tree.is_keyval(node)):
         return None
     if tree.is_val_ref(node) or tree.val_is_null(node):
         return None
