@@ -1,4 +1,6 @@
-"""Conversion of legacy Kubernetes External Secrets objects (kubernetes-client.io/v1 ExternalSecret).
+"""Conversion of legacy Kubernetes External Secrets (KES) objects.
+
+KES objects are `kubernetes-client.io/v1` `ExternalSecret`s.
 
 Interface used by the pipeline (pipeline.py):
 
@@ -9,23 +11,19 @@ reference matching), `spec` is the validated function config spec (config.Spec).
 one SecretRequest (or None when the object cannot be converted) plus results (warnings, infos and
 errors naming the object and field). The request's `store` is a StoreSpec with a deterministic name;
 the pipeline emits each distinct store once and fails if two different stores share a name.
+
+Layout: convert.py drives one object through items.py (data/dataFrom entries), backends/ (one
+handler per backendType, in a table), stores.py, template.py and meta.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from ..results import Result
-from ..model import SecretRequest
+from .convert import Conversion, convert
 
 KES_API_VERSION = "kubernetes-client.io/v1"
 KES_KIND = "ExternalSecret"
 
-
-@dataclass
-class Conversion:
-    request: SecretRequest | None
-    results: list[Result] = field(default_factory=list)
+__all__ = ["KES_API_VERSION", "KES_KIND", "Conversion", "convert", "is_kes"]
 
 
 def is_kes(api_version: str, kind: str) -> bool:

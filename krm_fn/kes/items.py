@@ -48,7 +48,8 @@ def secret_key_problem(name: str) -> str | None:
     if len(name) > SECRET_KEY_MAX:
         return f"is longer than {SECRET_KEY_MAX} characters"
     if not SECRET_KEY.match(name):
-        return "may only contain letters, digits, '-', '_' and '.' (ESO secretKey ^[-._a-zA-Z0-9]+$)"
+        return ("may only contain letters, digits, '-', '_' and '.' "
+                "(ESO secretKey ^[-._a-zA-Z0-9]+$)")
     if name in (".", ".."):
         return "may not be '.' or '..' (Kubernetes Secret key rule)"
     return None
@@ -70,7 +71,8 @@ def read_data_from(ctx: Ctx, raw: list[Any]) -> list[Item]:
         if isinstance(entry, str) and entry:
             items.append(Item(path=path, key=entry))
         else:
-            ctx.error(path, f"must be a non-empty string (a key in the backend), not {type_name(entry)}")
+            ctx.error(path, "must be a non-empty string (a key in the backend), not "
+                      f"{type_name(entry)}")
     return items
 
 
@@ -145,6 +147,8 @@ def _required_str(ctx: Ctx, entry: Mapping[str, Any], key: str, path: str) -> st
         return value
     if value is None:
         ctx.error(f"{path}.{key}", "is required")
+    elif value == "":
+        ctx.error(f"{path}.{key}", "must not be empty")
     else:
         ctx.error(f"{path}.{key}", f"must be a non-empty string, not {type_name(value)}")
     return None

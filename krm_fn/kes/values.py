@@ -58,7 +58,7 @@ def opt_int_or_str(ctx: Ctx, obj: Mapping[str, Any], key: str, path: str) -> str
 def opt_mapping(ctx: Ctx, obj: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any] | None:
     value = obj.get(key)
     if value is None or is_str_mapping(value):
-        return value  # type: ignore[no-any-return]
+        return value
     if isinstance(value, Mapping):
         ctx.error(path, "must be a mapping with string keys")
     else:

@@ -1,4 +1,7 @@
-"""AWS Secrets Manager (`secretsManager`) and SSM Parameter Store (`systemManager`) → `provider.aws`."""
+"""AWS Secrets Manager (`secretsManager`) and SSM Parameter Store (`systemManager`).
+
+Both become ESO `provider.aws`, with `service` SecretsManager or ParameterStore.
+"""
 
 from __future__ import annotations
 
@@ -76,15 +79,17 @@ class ParameterStore(_Aws):
 
     def find(self, job: Job, item: Item) -> dict[str, Any] | None:
         path = item.ssm_path or ""
-        if item.recursive:
-            regexp = ".*"
-        else:
-            # ESO always searches the path recursively; KES's default was one level only, so
-            # keep only names directly below the path.
-            regexp = "^" + _RE2_SPECIAL.sub(r"\\\1", path.rstrip("/")) + "/[^/]+$"
+        # ESO always searches the path recursively; KES's default was one level only, so then
+        # keep only the names directly below the path.
+        regexp = ".*" if item.recursive else _one_level(path)
         return {
             "find": {"path": path, "name": {"regexp": regexp}},
             # KES named each key after the last path segment; ESO's default would be the whole
             # name with '/' turned into '_'.
             "rewrite": [{"regexp": {"source": "^.*/", "target": ""}}],
         }
+
+
+def _one_level(path: str) -> str:
+    """An RE2 expression matching parameter names directly below `path`."""
+    return "^" + _RE2_SPECIAL.sub(r"\\\1", path.rstrip("/")) + "/[^/]+$"

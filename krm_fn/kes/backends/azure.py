@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from ..items import Item
 from .base import Backend, Job, config_block, non_empty_str
 
-# Key Vault DNS suffix per ESO environmentType (KES: AZURE_KEY_VAULT_DNS_SUFFIX / AZURE_ENVIRONMENT).
+# Key Vault DNS suffix per ESO environmentType (KES: AZURE_KEY_VAULT_DNS_SUFFIX, AZURE_ENVIRONMENT).
 _DNS_SUFFIX = {
     "PublicCloud": "vault.azure.net",
     "ChinaCloud": "vault.azure.cn",

@@ -65,6 +65,14 @@ class Job:
     config: dict[str, Any] = field(default_factory=dict)
     # other keys of that spec.kes.backends entry (handler-specific settings, e.g. IBM secretGroup)
     extras: dict[str, Any] = field(default_factory=dict)
+    # remarks already made for this object (one warning per object, not per entry)
+    said: set[str] = field(default_factory=set)
+
+    def once(self, remark: str) -> bool:
+        """True the first time `remark` comes up for this object."""
+        first = remark not in self.said
+        self.said.add(remark)
+        return first
 
     def config_key(self, *parts: str) -> str:
         """The function-config path of a backend setting, for messages."""

@@ -70,9 +70,10 @@ class IbmSecretsManager(Backend):
         group = job.extras.get(GROUP_SETTING)
         if non_empty_str(group):
             return str(group)
-        job.ctx.warn(item.field("key"), "KES searched every secret group for this name, ESO "
-                     f"reads it from one group: using {DEFAULT_GROUP!r}; set "
-                     f"{job.config_key(GROUP_SETTING)} if the secret is in another group")
+        if job.once("group"):
+            job.ctx.warn(item.field("key"), "KES searched every secret group for names, ESO "
+                         f"reads it from one group: using {DEFAULT_GROUP!r}; set "
+                         f"{job.config_key(GROUP_SETTING)} if the secret is in another group")
         return DEFAULT_GROUP
 
     def extract(self, job: Job, item: Item) -> dict[str, Any] | None:
