@@ -58,6 +58,10 @@ def _convert(ctx: Ctx, obj: Any, spec: Spec) -> SecretRequest | None:
     data, finds, fetched = _data(ctx, kes_spec, backend, job)
     data_from = _data_from(ctx, kes_spec, backend, job) + finds
     template = convert_template(ctx, kes_spec, fetched)
+    if template.from_data and data_from:
+        # Only data[] names are known here; dataFrom keys appear at run time.
+        ctx.warn(ctx.at("template.data"), "if dataFrom also returns one of these keys, KES kept "
+                 "the fetched value while ESO keeps the template's")
     meta = convert_metadata(ctx, obj, spec)
     if not data and not data_from and not ctx.failed:
         ctx.error(ctx.root, "has nothing to fetch: ESO needs data or dataFrom (set data, "

@@ -102,10 +102,10 @@ def _read_data_item(ctx: Ctx, entry: Any, path: str) -> Item | None:
         return None
     _warn_unknown(ctx, entry, DATA_FIELDS, path)
     item = Item(path=path)
-    item.ssm_path = opt_str(ctx, entry, "path", item.field("path"))
     item.recursive = opt_bool(ctx, entry, "recursive", item.field("recursive"))
-    if "path" in entry and entry["path"] is not None:
-        return _path_item(ctx, entry, item)
+    if entry.get("path") is not None:
+        item.ssm_path = opt_str(ctx, entry, "path", item.field("path"))
+        return None if item.ssm_path is None else _path_item(ctx, entry, item)
     if item.recursive is not None:
         ctx.warn(item.field("recursive"), "ignored: recursive only applies to path entries")
     item.key = _required_str(ctx, entry, "key", path)
@@ -119,7 +119,7 @@ def _read_data_item(ctx: Ctx, entry: Any, path: str) -> Item | None:
 
 def _path_item(ctx: Ctx, entry: Mapping[str, Any], item: Item) -> Item | None:
     if not item.ssm_path:
-        ctx.error(item.field("path"), "must be a non-empty string")
+        ctx.error(item.field("path"), "must not be empty")
         return None
     if "key" in entry and "name" in entry:
         ctx.error(item.path, "takes either key and name, or path, not both (the KES CRD's oneOf)")

@@ -46,6 +46,8 @@ class TemplateOut:
     annotations: dict[str, str] = field(default_factory=dict)
     finalizers: list[str] = field(default_factory=list)
     immutable: bool | None = None
+    # keys that came from KES template.data (fetched keys beat these in KES, not in ESO)
+    from_data: set[str] = field(default_factory=set)
 
 
 def go_literal(text: str) -> str:
@@ -62,7 +64,9 @@ def convert_template(ctx: Ctx, spec: Mapping[str, Any], fetched: set[str]) -> Te
         return out
     _metadata(ctx, template, path, out)
     string_data = _string_data(ctx, template, path)
-    out.data = {**_data(ctx, template, path, fetched, set(string_data)), **string_data}
+    from_data = _data(ctx, template, path, fetched, set(string_data))
+    out.from_data = set(from_data)
+    out.data = {**from_data, **string_data}
     out.immutable = opt_bool(ctx, template, "immutable", f"{path}.immutable")
     for key in template:
         if key in _OVERWRITTEN:

@@ -150,3 +150,17 @@ def test_template_values_never_appear_in_results() -> None:
     assert conv.results
     for result in conv.results:
         assert secret not in result.message
+
+
+def test_template_data_next_to_data_from_warns_about_unknown_collisions() -> None:
+    conv = run(kes({"backendType": "secretsManager", "region": "r", "dataFrom": ["all"],
+                    "template": {"data": {"extra": b64(b"y")}, "stringData": {"s": "t"}}}))
+    ok(conv)
+    one(conv, "spec.template.data", "warning")
+
+
+def test_string_data_next_to_data_from_is_fine() -> None:
+    conv = run(kes({"backendType": "secretsManager", "region": "r", "dataFrom": ["all"],
+                    "template": {"stringData": {"s": "t"}}}))
+    ok(conv)
+    assert conv.results == []

@@ -38,7 +38,7 @@ class _Aws(Backend):
             block["role"] = job.knobs.role_arn
         if not non_empty_str(block.get("region")):
             missing(job, "region", ("aws", "region"), "the AWS region",
-                    "KES used the AWS_REGION of its Deployment")
+                    "KES used AWS_REGION of its Deployment, us-west-2 when unset")
             return None
         return block
 
