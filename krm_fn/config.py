@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .configcache import ConfigError
 from .model import StoreKind
 
 API_VERSION = "secret-sync.dev/v1alpha1"
@@ -170,14 +171,6 @@ def json_schema() -> dict[str, Any]:
 
 FLAT_KEYS = ("defaultStore", "storeKind", "provider", "refreshInterval", "refreshPolicy", "naming",
              "suffix", "mode", "esoVersion")
-
-
-class ConfigError(Exception):
-    """Problems of the function config as (field path, message) pairs; never input values."""
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
-        self.problems = problems
 
 
 def load(obj: Any) -> SecretSync:

@@ -7,7 +7,6 @@ writing that form avoids a permanent Argo CD diff ("1h" vs "1h0m0s").
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 
 _UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9,
           "m": 60 * 10**9, "h": 3600 * 10**9}
@@ -27,14 +26,15 @@ def parse(text: str) -> int:
     if not s or s.startswith("-"):
         raise DurationError(f"{text!r} is not a duration (use Go form such as 1h, 15m, 30s, or 0)")
     s = s.lstrip("+")
-    pos, total = 0, Fraction(0)
+    pos, ns = 0, 0
     while pos < len(s):
         m = _PART.match(s, pos)
         if not m:
             raise DurationError(f"{text!r} is not a duration (use Go form such as 1h, 15m, 30s, or 0)")
-        total += Fraction(m.group(1)) * _UNITS[m.group(2)]
+        whole, _, frac = m.group(1).partition(".")
+        unit = _UNITS[m.group(2)]
+        ns += int(whole or 0) * unit + (int(frac) * unit // 10 ** len(frac) if frac else 0)
         pos = m.end()
-    ns = int(total)
     if ns > MAX_NS:
         raise DurationError(f"{text!r} is longer than Go durations allow")
     return ns
@@ -47,23 +47,24 @@ def canonical(ns: int) -> str:
     if ns < 10**9:
         for unit, size in (("ms", 10**6), ("µs", 10**3), ("ns", 1)):
             if ns >= size:
-                return _trim(Fraction(ns, size)) + unit
-    secs = Fraction(ns, 10**9)
-    h, rem = divmod(secs, 3600)
-    m, s = divmod(rem, 60)
+                return _decimal(ns, size) + unit
+    h, rem = divmod(ns, 3600 * 10**9)
+    m, rem = divmod(rem, 60 * 10**9)
     out = ""
     if h:
-        out += f"{int(h)}h"
+        out += f"{h}h"
     if h or m:
-        out += f"{int(m)}m"
-    return out + _trim(s) + "s"
+        out += f"{m}m"
+    return out + _decimal(rem, 10**9) + "s"
 
 
-def _trim(value: Fraction) -> str:
-    if value.denominator == 1:
-        return str(value.numerator)
-    text = f"{float(value):.9f}".rstrip("0").rstrip(".")
-    return text
+def _decimal(value: int, size: int) -> str:
+    """value/size printed like Go: no trailing zeros in the fraction."""
+    whole, frac = divmod(value, size)
+    if not frac:
+        return str(whole)
+    digits = len(str(size)) - 1
+    return f"{whole}.{frac:0{digits}d}".rstrip("0")
 
 
 def normalize(text: str) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import durations, esoversions
-from .config import Spec
 from .model import SecretRequest, StoreSpec
+
+if TYPE_CHECKING:
+    from .config import Spec
 
 API_VERSION = "external-secrets.io/v1"
 MANAGED_BY = ("app.kubernetes.io/managed-by", "secret-sync")

@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .config import Spec
 from .model import SecretRequest
 from .results import Result, error
+
+if TYPE_CHECKING:
+    from .config import Spec
 
 HASH_LENGTH = 10
 MAX_NAME = 253

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .config import Patch
 from .results import Result, error
+
+if TYPE_CHECKING:
+    from .config import Patch
 
 
 def _matches(patch: Patch, obj: dict[str, Any]) -> bool:

@@ -7,16 +7,19 @@ output is all or nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import eso, kes, naming, patches, placeholders, references, stores, validation, yamlio
-from .config import ConfigError, SecretSync, Spec, load
+from . import configcache, eso, naming, patches, placeholders, references, stores, validation, yamlio
 from .metadata import KPT_INDEX, KPT_PATH, source_of
 from .model import SecretRequest, StoreSpec
 from .resourcelist import Item, ResourceList, emit_item
 from .results import FunctionError, Result, error, info
 
+if TYPE_CHECKING:
+    from .config import SecretSync, Spec
+
 ESO_GROUP = "external-secrets.io"
+KES_API_VERSION = "kubernetes-client.io/v1"
 
 
 @dataclass
@@ -27,8 +30,8 @@ class Outcome:
 
 def load_config(rl: ResourceList) -> SecretSync:
     try:
-        return load(rl.function_config())
-    except ConfigError as exc:
+        return configcache.load(rl.function_config())
+    except configcache.ConfigError as exc:
         raise FunctionError(*(error(f"functionConfig {path}: {msg}") for path, msg in exc.problems)) from None
     except yamlio.YamlError as exc:
         raise FunctionError(error(f"functionConfig: {exc}")) from None
@@ -92,7 +95,9 @@ class Transformer:
             req, found = placeholders.to_request(item, self.rl.data(item), self.spec, store_table)
             problems.extend(found)
             return req
-        if self.spec.kes.enabled and kes.is_kes(item.api_version, item.kind):
+        if self.spec.kes.enabled and item.api_version == KES_API_VERSION and item.kind == "ExternalSecret":
+            from . import kes  # imported only when KES conversion is on
+
             conversion = kes.convert(self.rl.data(item), source_of(item), self.spec)
             problems.extend(conversion.results)
             if conversion.request is not None and conversion.request.keep_source:

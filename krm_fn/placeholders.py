@@ -7,14 +7,16 @@ with a value that `refs` does not cover is an error, and no message ever quotes 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import yamlio
-from .config import Spec
 from .metadata import OWN_PREFIX, source_of, user_annotations
 from .model import NamingStrategy, SecretRequest, StoreSpec
 from .resourcelist import Item
 from .results import Result, error
+
+if TYPE_CHECKING:
+    from .config import Spec
 
 REMOTE_KEY = OWN_PREFIX + "remote-key"
 STORE = OWN_PREFIX + "store"

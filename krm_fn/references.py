@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ryml
 
 from . import yamlio
-from .config import References
 from .metadata import PREVIOUS_NAMESPACES, namespace_key
 from .model import SecretRequest
 from .resourcelist import Item, ResourceList
 from .results import FunctionError, Result, error, warning
 from .yamlio import NONE
+
+if TYPE_CHECKING:
+    from .config import References
 
 Path = tuple[str | int, ...]
 

@@ -7,12 +7,14 @@ referenced.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .config import Spec
 from .model import SecretRequest, StoreSpec
 from .providers import check_provider
 from .results import Result, error
+
+if TYPE_CHECKING:
+    from .config import Spec
 
 
 def configured(spec: Spec) -> tuple[dict[str, StoreSpec], list[Result]]:

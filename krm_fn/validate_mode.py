@@ -6,11 +6,13 @@ committed. An allow-list (by name or labels) covers Secrets a team decides may s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .config import Spec
 from .resourcelist import Item, ResourceList
 from .results import Result, error, info
+
+if TYPE_CHECKING:
+    from .config import Spec
 
 
 def _allowed(item: Item, obj: dict[str, Any], spec: Spec) -> bool:
@@ -18,8 +20,10 @@ def _allowed(item: Item, obj: dict[str, Any], spec: Spec) -> bool:
     if item.name in names or f"{item.namespace or ''}/{item.name}" in names:
         return True
     wanted = spec.validate_.allowLabels
-    labels = (obj.get("metadata") or {}).get("labels") or {}
-    return bool(wanted) and all(labels.get(k) == v for k, v in wanted.items())
+    labels = (obj.get("metadata") or {}).get("labels")
+    if not wanted or not isinstance(labels, dict):  # malformed labels allow nothing
+        return False
+    return all(labels.get(k) == v for k, v in wanted.items())
 
 
 def _inline_keys(obj: dict[str, Any]) -> list[str]:
@@ -28,6 +32,8 @@ def _inline_keys(obj: dict[str, Any]) -> list[str]:
         values = obj.get(section)
         if isinstance(values, dict):
             keys += [f"{section}.{k}" for k, v in values.items() if v not in (None, "")]
+        elif values not in (None, "", []):  # not a mapping, but not empty either: count it
+            keys.append(section)
     return keys
 
 

@@ -1,0 +1,98 @@
+"""Load the function config, skipping pydantic when this exact config was validated before.
+
+Importing pydantic and building the config models costs about 100 ms, more than a whole small
+kustomize build. A KRM function runs on every build with the same config, so a config that
+validated once is remembered by its content hash (with the secret-sync version) in a cache
+directory; later runs read the validated, defaulted values back without importing pydantic.
+Both paths hand the rest of the code the same thing: the validated values as attribute-access
+mappings, so cache hits and misses cannot behave differently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import TYPE_CHECKING, Any, cast
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from .config import SecretSync
+
+
+class ConfigError(Exception):
+    """Problems of the function config as (field path, message) pairs; never input values."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
+        self.problems = problems
+
+
+class Node(dict[str, Any]):
+    """A mapping whose keys are also attributes (config objects after validation)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _wrap(value: Any) -> Any:
+    if isinstance(value, dict):
+        return Node({k: _wrap(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_wrap(v) for v in value]
+    return value
+
+
+def cache_dir() -> str | None:
+    if os.environ.get("SECRET_SYNC_NO_CACHE") == "1":
+        return None
+    explicit = os.environ.get("SECRET_SYNC_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        home = os.path.expanduser("~")
+        base = os.path.join(home, ".cache") if home not in ("", "/", "~") else None
+    return os.path.join(base, "secret-sync") if base else None
+
+
+def _key(obj: Any) -> str:
+    text = json.dumps([__version__, obj], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load(obj: Any) -> SecretSync:
+    """The validated config (raises ConfigError)."""
+    directory = cache_dir()
+    entry = os.path.join(directory, f"config-{_key(obj)}.json") if directory else None
+    if entry is not None:
+        try:
+            with open(entry, encoding="utf-8") as cached:
+                return cast("SecretSync", _wrap(json.load(cached)))
+        except (OSError, ValueError):
+            pass
+    from .config import load as validate
+
+    values = validate(obj).model_dump(mode="json")
+    if entry is not None:
+        _store(entry, values)
+    return cast("SecretSync", _wrap(values))
+
+
+def _store(entry: str, values: dict[str, Any]) -> None:
+    """Best effort (read-only homes, containers run as nobody): a failed write only costs speed."""
+    tmp = f"{entry}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(entry), mode=0o700, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as out:
+            json.dump(values, out)
+        os.replace(tmp, entry)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
