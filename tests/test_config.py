@@ -82,3 +82,33 @@ def test_flat_configmap_form() -> None:
 
 def test_eso_version_written_unquoted_is_understood() -> None:
     assert load(config({"eso": {"version": 2.9}})).spec.eso.version == "2.9"
+
+
+def test_remembered_config_behaves_like_a_fresh_validation(tmp_path: Path) -> None:
+    """The second run reads the validated config from the cache (no pydantic); same output."""
+    cache = tmp_path / "cache"
+    cfg = yaml.safe_load((FUNCTIONCONFIG / "vault.yaml").read_text())
+    text = resource_list([placeholder("db", ["password"])], cfg)
+    first = run_fn(text, env={"SECRET_SYNC_CACHE_DIR": str(cache)})
+    assert first.returncode == 0, first.stderr
+    assert len(list(cache.glob("config-*.json"))) == 1
+    second = run_fn(text, env={"SECRET_SYNC_CACHE_DIR": str(cache)})
+    uncached = run_fn(text, env={"SECRET_SYNC_NO_CACHE": "1"})
+    assert first.stdout == second.stdout == uncached.stdout
+
+
+def test_invalid_config_is_never_remembered(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    bad = config({"stores": [{**AWS_STORE, "kindd": "x"}]})
+    for _ in range(2):
+        proc = run_fn(resource_list([placeholder("db", ["p"])], bad), env={"SECRET_SYNC_CACHE_DIR": str(cache)})
+        assert proc.returncode == 1 and "kindd" in proc.stderr
+    assert not list(cache.glob("config-*.json"))
+
+
+def test_unwritable_cache_only_costs_speed(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    proc = run_fn(resource_list([placeholder("db", ["p"])], config({"defaultStore": "aws", "stores": [AWS_STORE]})),
+                  env={"SECRET_SYNC_CACHE_DIR": str(blocker / "sub")})
+    assert proc.returncode == 0, proc.stderr
