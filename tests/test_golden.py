@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, run_fn
+from conftest import REPO, SHARED, eso_schema_errors, run_fn
+
+from krm_fn import validation
 
 CASES = sorted(p.parent for p in (REPO / "testdata").rglob("input.yaml"))
 UPDATE = os.environ.get("SECRET_SYNC_UPDATE_GOLDEN") == "1"
@@ -43,6 +45,11 @@ def test_golden(case: Path) -> None:
     if UPDATE:
         expected.write_text(first.stdout)
     assert first.stdout == expected.read_text()
+    for obj in first.items:
+        if obj["apiVersion"] == "external-secrets.io/v1":
+            assert validation.check(obj) == [], obj["metadata"]["name"]
+            if (SHARED / "schemas" / "eso").is_dir():  # CI has ../shared; a user's clone may not
+                assert eso_schema_errors(obj) == [], obj["metadata"]["name"]
     second = run_fn(first.stdout)
     assert second.returncode == 0, second.stderr
     assert yaml.safe_load(second.stdout)["items"] == first.items, "second run changed items"
