@@ -60,11 +60,12 @@ def main(argv: list[str] | None = None) -> int:
 def run_function(mode: str | None) -> int:
     from .results import FunctionError
 
-    data = sys.stdin.buffer.read()
     api_version = "config.kubernetes.io/v1"
     try:
         from . import pipeline, resourcelist
 
+        # Never hold more than the limit (plus one byte, to tell "too big") in memory.
+        data = sys.stdin.buffer.read(resourcelist.max_input_bytes() + 1)
         rl = resourcelist.read(data)
         api_version = rl.api_version
         outcome = pipeline.run(rl, mode)

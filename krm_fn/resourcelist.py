@@ -74,7 +74,11 @@ class ResourceList:
     def data(self, item: Item) -> Any:
         """The item as plain Python data (converted once, on first use)."""
         if item._data is None:
-            item._data = yamlio.to_python(self.tree, item.node)
+            try:
+                item._data = yamlio.to_python(self.tree, item.node)
+            except YamlError as exc:  # alias bomb, duplicate key, too deep: name the object
+                raise FunctionError(error(exc.message, resource=item.ref, field=exc.path,
+                                          file=item.file)) from None
         return item._data
 
     def function_config(self) -> Any:
@@ -87,11 +91,23 @@ def _fail(message: str) -> FunctionError:
     return FunctionError(error(message))
 
 
+def max_input_bytes() -> int:
+    """The input size limit: SECRET_SYNC_MAX_INPUT_BYTES, default 256 MiB."""
+    value = os.environ.get("SECRET_SYNC_MAX_INPUT_BYTES", "").strip()
+    if not value:
+        return DEFAULT_MAX_INPUT_BYTES
+    if not value.isdigit() or int(value) < 1:
+        raise _fail("SECRET_SYNC_MAX_INPUT_BYTES must be a positive number of bytes")
+    return int(value)
+
+
 def decode_input(data: bytes) -> bytes:
-    """Check the bytes are UTF-8 text a YAML parser may see; strip a UTF-8 byte order mark."""
-    limit = int(os.environ.get("SECRET_SYNC_MAX_INPUT_BYTES", DEFAULT_MAX_INPUT_BYTES))
+    """Check the bytes are UTF-8 text a YAML parser may see; strip a UTF-8 byte order mark.
+
+    The caller reads at most max_input_bytes() + 1 bytes, so more than the limit means "too big"."""
+    limit = max_input_bytes()
     if len(data) > limit:
-        raise _fail(f"input is {len(data)} bytes, over the limit of {limit} bytes "
+        raise _fail(f"input is larger than the limit of {limit} bytes "
                     "(set SECRET_SYNC_MAX_INPUT_BYTES to raise it)")
     if not data.strip():
         raise _fail("no input: expected a ResourceList (YAML) on stdin")
@@ -118,6 +134,7 @@ def read(data: bytes) -> ResourceList:
     except YamlError as exc:
         raise _fail(f"stdin: {exc}") from exc
     root = _document(tree)
+    _unique_keys(tree, root, "stdin: the ResourceList")
     guard = yamlio.EscapeGuard(tree, data) if yamlio.has_risky_escapes(data) else None
     api_version = yamlio.string_value(tree, yamlio.child(tree, root, "apiVersion")) or ""
     kind = yamlio.string_value(tree, yamlio.child(tree, root, "kind")) or ""
@@ -158,10 +175,16 @@ def _read_item(tree: ryml.Tree, node: int, pos: int) -> Item:
     if not tree.is_map(node):
         raise _fail(f"{where} is not a mapping (a Kubernetes object)")
     meta = yamlio.child(tree, node, "metadata")
-    annotations = _string_map(tree, yamlio.child(tree, meta, "annotations"))
+    annotations_node = yamlio.child(tree, meta, "annotations")
+    annotations = _string_map(tree, annotations_node)
     fref = file_ref(annotations)
     if fref is not None:
         where = f"{fref.path}[{fref.index}] ({where})"
+    # The fields that decide what an object is must be unambiguous; deeper fields of objects the
+    # function does not read pass through as written (checked where an object is converted).
+    _unique_keys(tree, node, where)
+    _unique_keys(tree, meta, f"{where} metadata")
+    _unique_keys(tree, annotations_node, f"{where} metadata.annotations")
     api_version = yamlio.string_value(tree, yamlio.child(tree, node, "apiVersion"))
     kind = yamlio.string_value(tree, yamlio.child(tree, node, "kind"))
     name = yamlio.string_value(tree, yamlio.child(tree, meta, "name"))
@@ -171,6 +194,18 @@ def _read_item(tree: ryml.Tree, node: int, pos: int) -> Item:
     assert api_version and kind and name
     namespace = yamlio.string_value(tree, yamlio.child(tree, meta, "namespace")) or None
     return Item(node, pos, api_version, kind, name, namespace, annotations)
+
+
+def _unique_keys(tree: ryml.Tree, node: int, where: str) -> None:
+    if node == NONE or not tree.is_map(node):
+        return
+    seen: set[bytes] = set()
+    for ch in yamlio.children(tree, node):
+        key = bytes(tree.key(ch))
+        if key in seen and key != b"<<":
+            # YAML forbids it and kubectl/kustomize refuse it; ryml would keep both silently.
+            raise _fail(f"{where}: duplicate key {key.decode('utf-8', 'replace')!r}")
+        seen.add(key)
 
 
 def _string_map(tree: ryml.Tree, node: int) -> dict[str, str]:
@@ -200,8 +235,18 @@ def render(rl: ResourceList, items: Iterable[str], results: list[Result]) -> str
 
 
 def emit_item(rl: ResourceList, node: int) -> str:
-    text = yamlio.emit(rl.tree, node)
+    try:
+        text = yamlio.emit(rl.tree, node)
+    except YamlError as exc:
+        raise FunctionError(_emit_problem(rl, node, exc)) from None
     return rl.guard.restore(text) if rl.guard is not None else text
+
+
+def _emit_problem(rl: ResourceList, node: int, exc: YamlError) -> Result:
+    item = next((i for i in rl.items if i.node == node), None)
+    if item is None:
+        return error(f"functionConfig: {exc.message}")
+    return error(exc.message, resource=item.ref, file=item.file)
 
 
 def render_error(rl_api_version: str, results: list[Result]) -> str:

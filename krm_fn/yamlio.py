@@ -25,11 +25,22 @@ import ryml
 
 NONE: int = ryml.NONE
 MAX_DEPTH = 100  # deeper data is not a Kubernetes object; refusing it keeps recursion bounded
-DEFAULT_NODE_BUDGET = 1_000_000  # nodes one conversion may produce: stops alias ("billion laughs") bombs
+# ryml's emitter refuses trees deeper than this (counted from the emitted node, which is level 1).
+EMIT_MAX_DEPTH = 63
+# Nodes one conversion may produce by following aliases: stops alias ("billion laughs") bombs early.
+# Nodes written out in the input need no budget: there are only as many as the input holds.
+DEFAULT_NODE_BUDGET = 100_000
 
 
 class YamlError(Exception):
-    """Input that is not YAML we can read. The message never quotes scalar values."""
+    """Input that is not YAML we can read. The message never quotes scalar values.
+
+    `path` is where in the converted object the problem is (e.g. `spec.template`), when known."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(f"{message} (at {path})" if path else message)
+        self.message = message
+        self.path = path
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -134,8 +145,47 @@ def set_string(tree: ryml.Tree, node: int, value: str) -> None:
 
 
 def emit(tree: ryml.Tree, node: int) -> str:
-    text: str = ryml.emit_yaml(tree, node)
+    """`node` and its subtree as YAML text. ryml's emitter stops at EMIT_MAX_DEPTH levels: that
+    is a YamlError here, and the C++ diagnostic it prints is kept off stderr."""
+    with _quiet_fd2() as quiet:
+        try:
+            text: str = ryml.emit_yaml(tree, node)
+        except Exception as exc:  # ryml's exception types carry no usable message
+            detail = quiet.read_text()
+            if "max depth" in detail:
+                raise YamlError(f"nested deeper than {EMIT_MAX_DEPTH} levels, more than the YAML "
+                                "emitter writes (no Kubernetes object is that deep)") from exc
+            raise YamlError("cannot be written back as YAML") from exc
     return text
+
+
+class _quiet_fd2:
+    """Like _captured_fd2 but cheap enough for every emitted item: one anonymous file per
+    process, two dup2 calls per use. Its content is only read after a failure."""
+
+    _fd: int = -1
+    _saved: int = -1
+
+    def __enter__(self) -> _quiet_fd2:
+        cls = _quiet_fd2
+        if cls._fd < 0:
+            if hasattr(os, "memfd_create"):
+                cls._fd = os.memfd_create("secret-sync-emit-stderr")
+            else:  # pragma: no cover - other platforms
+                import tempfile
+                cls._fd = os.dup(tempfile.TemporaryFile().fileno())
+            cls._saved = os.dup(2)
+        os.ftruncate(cls._fd, 0)
+        os.lseek(cls._fd, 0, os.SEEK_SET)
+        os.dup2(cls._fd, 2)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.dup2(_quiet_fd2._saved, 2)
+
+    def read_text(self) -> str:
+        os.lseek(_quiet_fd2._fd, 0, os.SEEK_SET)
+        return os.read(_quiet_fd2._fd, 4096).decode("utf-8", "replace")
 
 
 # --- conversion to Python data ---------------------------------------------------------------------
@@ -173,22 +223,31 @@ def _resolve_plain(text: str) -> Any:
 
 class Converter:
     """Turns a ryml subtree into plain Python data: aliases followed, merge keys applied,
-    with a budget on produced nodes and a depth limit so hostile input cannot blow up."""
+    duplicate keys refused, with a budget on nodes produced through aliases and a depth limit
+    so hostile input cannot blow up."""
 
     def __init__(self, tree: ryml.Tree, budget: int = DEFAULT_NODE_BUDGET) -> None:
         self.tree = tree
         self.budget = budget
         self._anchors: Anchors | None = None
+        self._aliased = 0  # > 0 while converting the target of an alias
 
     def value(self, node: int, depth: int = 0) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
-            raise YamlError("YAML aliases expand to too many nodes (an alias bomb?)")
+        if self._aliased:
+            self.budget -= 1
+            if self.budget < 0:
+                raise YamlError("YAML aliases expand to too many nodes (an alias bomb?)",
+                                node_path(self.tree, node))
         if depth > MAX_DEPTH:
-            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels")
+            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", node_path(self.tree, node))
         t = self.tree
         if t.is_val_ref(node) or (t.is_ref(node) and not t.is_container(node)):
-            return self.value(self._anchor(bytes(t.val_ref(node)).decode()), depth + 1)
+            target = self._anchor(bytes(t.val_ref(node)).decode())
+            self._aliased += 1
+            try:
+                return self.value(target, depth + 1)
+            finally:
+                self._aliased -= 1
         if t.is_map(node):
             return self._mapping(node, depth)
         if t.is_seq(node):
@@ -204,6 +263,9 @@ class Converter:
             if key == "<<" and t.is_key_plain(ch):
                 merged.extend(self._merge_sources(self.value(ch, depth + 1)))
                 continue
+            if key in out:
+                # YAML forbids it and kubectl/kustomize refuse it; ryml would keep both silently.
+                raise YamlError(f"duplicate key {str(key)!r}", node_path(t, ch))
             out[key] = self.value(ch, depth + 1)
         for source in merged:  # explicit keys win, then earlier merge sources
             for k, v in source.items():
@@ -265,6 +327,40 @@ class Anchors:
             if hops > MAX_DEPTH:
                 raise YamlError("YAML aliases refer to each other in a loop")
         return node, hops > 0
+
+
+def node_path(tree: ryml.Tree, node: int, top: int = NONE) -> str:
+    """A dotted path (`spec.containers[0].name`) from `top` (default: the item or document the
+    node is in) down to `node`, for messages. Only called after a problem was found."""
+    parts: list[str] = []
+    while node != NONE and node != top and tree.has_parent(node):
+        parent = tree.parent(node)
+        if top == NONE and _is_item_root(tree, parent):
+            top = parent
+        if tree.is_seq(parent):
+            parts.append(f"[{tree.child_pos(parent, node)}]")
+        elif tree.has_key(node):
+            parts.append("." + bytes(tree.key(node)).decode("utf-8", "replace"))
+        node = parent
+    parts.reverse()
+    if len(parts) > 12:  # a path through 100 levels helps nobody; its ends say where
+        parts = [*parts[:6], "...", *parts[-3:]]
+    return "".join(parts).lstrip(".")
+
+
+def _is_item_root(tree: ryml.Tree, node: int) -> bool:
+    """An element of a ResourceList's `items`, or its `functionConfig`."""
+    if not tree.has_parent(node):
+        return False
+    parent = tree.parent(node)
+    if tree.has_key(node) and bytes(tree.key(node)) == b"functionConfig":
+        return _is_document(tree, parent)
+    return (tree.is_seq(parent) and tree.has_key(parent) and bytes(tree.key(parent)) == b"items"
+            and _is_document(tree, tree.parent(parent)))
+
+
+def _is_document(tree: ryml.Tree, node: int) -> bool:
+    return not tree.has_parent(node) or tree.is_stream(tree.parent(node))
 
 
 def _walk(tree: ryml.Tree, node: int) -> Iterator[int]:
