@@ -9,6 +9,7 @@ ESO's v2 client selects fields per secret type, so some properties are renamed o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..items import Item
@@ -84,32 +85,51 @@ class IbmSecretsManager(Backend):
 
     def property(self, job: Job, item: Item) -> str | None:
         prop = super().property(job, item)
-        stype = item.secret_type or ""
-        if stype in _FIELD_TYPES:
-            if prop is None:
-                job.ctx.error(item.field("property"), f"is required for {stype} secrets: KES "
-                              "wrote the JSON of all fields, ESO returns one field per entry; "
-                              f"use one entry per field ({_FIELD_TYPES[stype]})")
-            return prop
-        if stype == "arbitrary":
-            if prop not in (None, "payload"):
-                job.ctx.warn(item.field("property"), "dropped: ESO returns the payload of an "
-                             "arbitrary secret whole (KES found nothing but 'payload' there)")
-            return None
-        if stype == "kv":
-            return self._kv_property(job, item, prop)
-        if stype == "iam_credentials":
-            job.ctx.warn(item.field("property") if prop else item.path, "ESO writes the API key "
-                         "as it is; KES wrote it JSON-quoted, and property is dropped")
-            return None
-        return prop
+        rule = _PROPERTY_RULES.get(item.secret_type or "")
+        return prop if rule is None else rule(job, item, prop)
 
-    def _kv_property(self, job: Job, item: Item, prop: str | None) -> str | None:
-        # KES saw kv secrets as {"payload": {...}}; ESO's property addresses the payload.
-        if prop is None or prop == "payload":
-            return None
-        if prop.startswith("payload."):
-            return prop[len("payload."):]
-        job.ctx.warn(item.field("property"), "KES looked this up beside the kv payload and "
-                     "found nothing; kept as a path into the payload")
-        return prop
+
+# KES applied `property` to the JSON of the v1 API's secret data; ESO's v2 client selects fields
+# per secret type. One rule per type whose meaning changed (other types keep the property).
+PropertyRule = Callable[[Job, Item, str | None], str | None]
+
+
+def _one_field(job: Job, item: Item, prop: str | None) -> str | None:
+    if prop is None:
+        stype = item.secret_type or ""
+        job.ctx.error(item.field("property"), f"is required for {stype} secrets: KES wrote the "
+                      "JSON of all fields, ESO returns one field per entry; use one entry per "
+                      f"field ({_FIELD_TYPES[stype]})")
+    return prop
+
+
+def _arbitrary(job: Job, item: Item, prop: str | None) -> str | None:
+    if prop not in (None, "payload"):
+        job.ctx.warn(item.field("property"), "dropped: ESO returns the payload of an arbitrary "
+                     "secret whole (KES found nothing but 'payload' there)")
+    return None
+
+
+def _kv(job: Job, item: Item, prop: str | None) -> str | None:
+    # KES saw kv secrets as {"payload": {...}}; ESO's property addresses the payload.
+    if prop is None or prop == "payload":
+        return None
+    if prop.startswith("payload."):
+        return prop[len("payload."):]
+    job.ctx.warn(item.field("property"), "KES looked this up beside the kv payload and found "
+                 "nothing; kept as a path into the payload")
+    return prop
+
+
+def _iam_credentials(job: Job, item: Item, prop: str | None) -> str | None:
+    job.ctx.warn(item.field("property") if prop else item.path, "ESO writes the API key as it "
+                 "is; KES wrote it JSON-quoted, and property is dropped")
+    return None
+
+
+_PROPERTY_RULES: dict[str, PropertyRule] = {
+    **{stype: _one_field for stype in _FIELD_TYPES},
+    "arbitrary": _arbitrary,
+    "kv": _kv,
+    "iam_credentials": _iam_credentials,
+}
