@@ -18,7 +18,7 @@ ENV PIP_NO_INDEX=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /src
 # The context is an allowlist (.dockerignore): pyproject.toml, README.md, LICENSE, krm_fn/,
-# functionconfig/ and build/image/wheelhouse/.
+# functionconfig/, the bundle scripts and build/image/wheelhouse/.
 COPY . /src/
 RUN python3 -m venv /tmp/buildenv \
  && /tmp/buildenv/bin/pip wheel --find-links /src/build/image/wheelhouse \
@@ -38,13 +38,18 @@ LABEL org.opencontainers.image.title="secret-sync" \
 ENV PIP_NO_INDEX=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
-# The wheels are bind-mounted from stage 1, so no wheel file ends up in a layer of this image.
-# pip and setuptools are removed from the venv afterwards: nothing installs anything at run time.
+# Install the wheels (bind-mounted from stage 1, so no wheel file ends up in a layer of this image)
+# into /opt/secret-sync/app and assemble the relocatable bundle around them: interpreter, stdlib,
+# shared libraries except glibc, and a sh launcher (scripts/make-bundle.py). The image runs the
+# bundle, and the Argo CD exec route copies the very same directory into the repo-server.
 RUN --mount=type=bind,from=build,source=/dist,target=/dist \
-    python3 -m venv /opt/secret-sync \
- && /opt/secret-sync/bin/pip install --find-links /dist secret-sync \
- && /opt/secret-sync/bin/pip uninstall --yes pip setuptools wheel \
- && /opt/secret-sync/bin/secret-sync --version
+    --mount=type=bind,from=build,source=/src/scripts,target=/bundle-scripts \
+    python3 -m venv /tmp/pip \
+ && /tmp/pip/bin/pip install --find-links /dist --target /opt/secret-sync/app secret-sync \
+ && rm -rf /opt/secret-sync/app/bin \
+ && python3 /bundle-scripts/make-bundle.py /opt/secret-sync /bundle-scripts \
+ && rm -rf /tmp/pip \
+ && env -i /opt/secret-sync/bin/secret-sync --version
 ENV PATH=/opt/secret-sync/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
