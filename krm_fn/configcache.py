@@ -10,6 +10,7 @@ mappings, so cache hits and misses cannot behave differently.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -92,7 +93,5 @@ def _store(entry: str, values: dict[str, Any]) -> None:
             json.dump(values, out)
         os.replace(tmp, entry)
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,11 +71,18 @@ def _parse_error_text(detail: str) -> str:
 
 class _Captured:
     def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the object; fd 2 points at it
+        # An anonymous in-memory file where Linux has one (no tempfile import on the hot path).
+        if hasattr(os, "memfd_create"):
+            self.fd = os.memfd_create("secret-sync-stderr")
+        else:  # pragma: no cover - other platforms
+            import tempfile
+            self.fd = os.dup(tempfile.TemporaryFile().fileno())  # noqa: SIM115
 
     def read_text(self) -> str:
-        self.file.seek(0)
-        return self.file.read(4096).decode("utf-8", "replace")
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        text = os.read(self.fd, 4096).decode("utf-8", "replace")
+        os.close(self.fd)
+        return text
 
 
 class _captured_fd2:
@@ -85,12 +91,14 @@ class _captured_fd2:
     def __enter__(self) -> _Captured:
         self.cap = _Captured()
         self.saved = os.dup(2)
-        os.dup2(self.cap.file.fileno(), 2)
+        os.dup2(self.cap.fd, 2)
         return self.cap
 
     def __exit__(self, *exc: object) -> None:
         os.dup2(self.saved, 2)
         os.close(self.saved)
+        if exc[0] is None:
+            os.close(self.cap.fd)
 
 
 def has_risky_escapes(data: bytes) -> bool:

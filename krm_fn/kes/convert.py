@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..config import Spec
 from ..model import SecretRequest, Source
 from ..results import Result
 from .backends import ALIASES, KNOBS, REGISTRY, Backend, Job, read_knobs
@@ -22,6 +21,9 @@ from .meta import convert_metadata
 from .stores import build_store, make_job
 from .template import TemplateOut, convert_template
 from .values import opt_list, type_name
+
+if TYPE_CHECKING:
+    from ..config import Spec
 
 SPEC_FIELDS = frozenset({"backendType", "controllerId", "type", "template", "data", "dataFrom",
                          "dataFromWithOptions", "properties", *KNOBS})

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from ..config import Spec
+from ..metadata import OWN_PREFIX, user_annotations
 from ..model import NamingStrategy
 from .context import Ctx
 from .paths import child
 from .values import str_map
 
-OWN_PREFIX = "secret-sync.dev/"
+if TYPE_CHECKING:
+    from ..config import Spec
+
 NAMING = OWN_PREFIX + "naming"
 REVISION = OWN_PREFIX + "revision"
-# Annotations owned by kubectl or the orchestrators (kustomize, kpt) and by this tool: they
-# describe the input file, not the secret, and must not be copied onto generated objects.
-FOREIGN_PREFIXES = (
-    OWN_PREFIX,
-    "config.kubernetes.io/",
-    "internal.config.kubernetes.io/",
-    "config.k8s.io/",
-    "kustomize.config.k8s.io/",
-    "kpt.dev/",
-    "kubectl.kubernetes.io/last-applied-configuration",
-)
 
 
 @dataclass
@@ -42,7 +33,7 @@ def convert_metadata(ctx: Ctx, obj: Mapping[str, Any], spec: Spec) -> MetaOut:
     annotations = str_map(ctx, meta.get("annotations"), "metadata.annotations")
     out = MetaOut(
         labels=str_map(ctx, meta.get("labels"), "metadata.labels"),
-        annotations={k: v for k, v in annotations.items() if not k.startswith(FOREIGN_PREFIXES)},
+        annotations=user_annotations(annotations),
         naming=spec.naming.strategy,
         revision=annotations.get(REVISION),
     )

@@ -12,12 +12,14 @@ import copy
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..config import Kes
 from ..model import StoreKind, StoreSpec
 from .backends import Backend, Job, Knobs
 from .context import Ctx
+
+if TYPE_CHECKING:
+    from ..config import Kes
 
 
 def make_job(ctx: Ctx, backend: Backend, knobs: Knobs, kes: Kes) -> Job | None:
