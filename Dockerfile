@@ -29,7 +29,7 @@ RUN python3 -m venv /tmp/buildenv \
 # ---- stage 2: slim runtime ---------------------------------------------------------------------
 FROM ${BASE_IMAGE}
 ARG VERSION=0.0.0-dev
-ARG SOURCE=https://github.com/secret-sync/secret-sync
+ARG SOURCE=https://github.com/secret-sync-dev/secret-sync
 LABEL org.opencontainers.image.title="secret-sync" \
       org.opencontainers.image.description="KRM function: placeholder Secrets and legacy KES objects to External Secrets Operator resources" \
       org.opencontainers.image.source="${SOURCE}" \

@@ -242,3 +242,21 @@ def test_kustomize_container_error_fails_the_build(image: str, tmp_path: Path) -
     stderr = res.stderr.decode()
     assert "app-db" in stderr and "password" in stderr
     assert value not in stderr
+
+
+# ---- catalog metadata ---------------------------------------------------------------------------
+
+def test_catalog_metadata_points_at_real_examples_and_the_published_image() -> None:
+    meta = yaml.safe_load((ROOT / "metadata.yaml").read_text())
+    assert set(meta["tags"]) == {"mutator", "validator"}
+    assert meta["license"] == "Apache-2.0"
+    assert ":" not in meta["image"].rsplit("/", 1)[1]  # the catalog names the image, not a tag
+    for url in meta["examplePackageURLs"]:
+        assert url.startswith(meta["sourceURL"] + "/")
+        assert (ROOT / url.removeprefix(meta["sourceURL"] + "/")).is_dir(), url
+    # Every install manifest pins that image at the current version, never a moving tag.
+    pinned = f"{meta['image']}:v{dist_version('secret-sync')}"
+    for patch in sorted((ROOT / "examples" / "argocd").rglob("repo-server-patch.yaml")):
+        doc = yaml.safe_load(patch.read_text())
+        images = [c["image"] for c in doc["spec"]["template"]["spec"]["initContainers"]]
+        assert images == [pinned], patch
