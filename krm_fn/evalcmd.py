@@ -347,8 +347,8 @@ def _is_object(data: dict[Any, Any], rel: str, n: int) -> bool:
         return False
     meta = data.get("metadata")
     name = meta.get("name") if isinstance(meta, dict) else None
-    if isinstance(name, str) and name:
-        return True
+    if isinstance(name, (str, int, float)) and not isinstance(name, bool) and name != "":
+        return True  # kustomize reads a plain `name: 123` as the string "123"; so does the function
     if api_version.rpartition("/")[0] not in CONFIG_GROUPS:
         _report([warning(f"{kind} has no metadata.name: not a Kubernetes object, left unchanged",
                          file=FileRef(rel, n))])
@@ -901,6 +901,8 @@ def _write(outcome: Migration, base: Path, rels: list[str]) -> None:
 
 def _write_file(target: Path, content: str, bom: bool) -> None:
     """Write through a temporary file and a rename: a crash never leaves half a file."""
+    if target.is_symlink():  # edit the file the link points to; keep the link
+        target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
