@@ -59,8 +59,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_function(mode: str | None) -> int:
     from .results import FunctionError
+    from .yamlio import YamlError
 
     api_version = "config.kubernetes.io/v1"
+    rl = None
     try:
         from . import pipeline, resourcelist
 
@@ -75,6 +77,10 @@ def run_function(mode: str | None) -> int:
         text = resourcelist.render(rl, outcome.items, outcome.results)
     except FunctionError as exc:
         return _fail(api_version, exc.results)
+    except YamlError as exc:  # met by a step while reading the input: the input's fault, not a bug
+        from .results import error
+        return _fail(api_version, [resourcelist.yaml_problem(rl, exc) if rl is not None
+                                   else error(str(exc))])
     except Exception as exc:  # a bug: say so without a traceback or any value from the input
         if os.environ.get("SECRET_SYNC_DEBUG") == "1":
             raise

@@ -77,8 +77,9 @@ class ResourceList:
             try:
                 item._data = yamlio.to_python(self.tree, item.node)
             except YamlError as exc:  # alias bomb, duplicate key, too deep: name the object
-                raise FunctionError(error(exc.message, resource=item.ref, field=exc.path,
-                                          file=item.file)) from None
+                if exc.item_node < 0:
+                    exc.item_node = item.node
+                raise FunctionError(yaml_problem(self, exc)) from None
         return item._data
 
     def function_config(self) -> Any:
@@ -113,6 +114,9 @@ def decode_input(data: bytes) -> bytes:
         raise _fail("no input: expected a ResourceList (YAML) on stdin")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _fail("input is UTF-16; a ResourceList must be UTF-8")
+    if b"\x00" in data[:4]:  # YAML text never starts with NUL; UTF-16/32 without a BOM does
+        raise _fail("input looks like UTF-16 or UTF-32 (NUL bytes at the start); "
+                    "a ResourceList must be UTF-8")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -238,15 +242,20 @@ def emit_item(rl: ResourceList, node: int) -> str:
     try:
         text = yamlio.emit(rl.tree, node)
     except YamlError as exc:
-        raise FunctionError(_emit_problem(rl, node, exc)) from None
+        exc.item_node = node
+        raise FunctionError(yaml_problem(rl, exc)) from None
     return rl.guard.restore(text) if rl.guard is not None else text
 
 
-def _emit_problem(rl: ResourceList, node: int, exc: YamlError) -> Result:
-    item = next((i for i in rl.items if i.node == node), None)
-    if item is None:
-        return error(f"functionConfig: {exc.message}")
-    return error(exc.message, resource=item.ref, file=item.file)
+def yaml_problem(rl: ResourceList, exc: YamlError) -> Result:
+    """A YamlError met while working on the input (alias bomb, duplicate key, depth) as an
+    error result naming the object and field, like every other input error."""
+    item = next((i for i in rl.items if i.node == exc.item_node), None) if exc.item_node >= 0 else None
+    if item is not None:
+        return error(exc.message, resource=item.ref, field=exc.path, file=item.file)
+    if exc.item_node >= 0 and exc.item_node == rl.function_config_node:
+        return error(f"functionConfig: {exc}")
+    return error(str(exc))
 
 
 def render_error(rl_api_version: str, results: list[Result]) -> str:

@@ -29,17 +29,25 @@ EMIT_MAX_DEPTH = 63
 # Nodes one conversion may produce by following aliases: stops alias ("billion laughs") bombs early.
 # Nodes written out in the input need no budget: there are only as many as the input holds.
 DEFAULT_NODE_BUDGET = 100_000
+ALIAS_BOMB = "YAML aliases expand to too many nodes (an alias bomb?)"
 
 
 class YamlError(Exception):
     """Input that is not YAML we can read. The message never quotes scalar values.
 
-    `path` is where in the converted object the problem is (e.g. `spec.template`), when known."""
+    `path` is where in the object the problem is (e.g. `spec.template`), and `item_node` the
+    object's node (an element of `items`, or the functionConfig), when known."""
 
-    def __init__(self, message: str, path: str | None = None) -> None:
+    def __init__(self, message: str, path: str | None = None, item_node: int = -1) -> None:
         super().__init__(f"{message} (at {path})" if path else message)
         self.message = message
         self.path = path
+        self.item_node = item_node
+
+    @classmethod
+    def at(cls, tree: ryml.Tree, node: int, message: str) -> YamlError:
+        """The error located at `node`: its path inside its item, and the item."""
+        return cls(message, node_path(tree, node) or None, item_root(tree, node))
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -112,6 +120,21 @@ def child(tree: ryml.Tree, node: int, key: str) -> int:
     if node == NONE or not tree.is_map(node):
         return NONE
     found: int = tree.find_child(node, key.encode())
+    return found
+
+
+def unique_child(tree: ryml.Tree, node: int, key: str) -> int:
+    """Like `child`, but a second `key` in the mapping is a YamlError naming it: for walks that
+    rewrite what they find (a writer taking the first of two keys and a reader taking the last
+    would disagree). Costs a scan of the siblings after the match."""
+    found = child(tree, node, key)
+    if found != NONE:
+        wanted = key.encode()
+        sibling = tree.next_sibling(found)
+        while sibling != NONE:
+            if bytes(tree.key(sibling)) == wanted:
+                raise YamlError.at(tree, sibling, f"duplicate key {key!r}")
+            sibling = tree.next_sibling(sibling)
     return found
 
 
@@ -244,10 +267,9 @@ class Converter:
         if self._aliased:
             self.budget -= 1
             if self.budget < 0:
-                raise YamlError("YAML aliases expand to too many nodes (an alias bomb?)",
-                                node_path(self.tree, node))
+                raise YamlError.at(self.tree, node, ALIAS_BOMB)
         if depth > MAX_DEPTH:
-            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", node_path(self.tree, node))
+            raise YamlError.at(self.tree, node, f"YAML nested deeper than {MAX_DEPTH} levels")
         t = self.tree
         if t.is_val_ref(node) or (t.is_ref(node) and not t.is_container(node)):
             target = self._anchor(bytes(t.val_ref(node)).decode())
@@ -273,7 +295,7 @@ class Converter:
                 continue
             if key in out:
                 # YAML forbids it and kubectl/kustomize refuse it; ryml would keep both silently.
-                raise YamlError(f"duplicate key {str(key)!r}", node_path(t, ch))
+                raise YamlError.at(t, ch, f"duplicate key {str(key)!r}")
             out[key] = self.value(ch, depth + 1)
         for source in merged:  # explicit keys win, then earlier merge sources
             for k, v in source.items():
@@ -313,9 +335,14 @@ class Converter:
 class Anchors:
     """Anchor name -> node, built on first use (most inputs have no aliases at all)."""
 
-    def __init__(self, tree: ryml.Tree) -> None:
+    def __init__(self, tree: ryml.Tree, budget: int = DEFAULT_NODE_BUDGET) -> None:
         self.tree = tree
         self._nodes: dict[str, int] | None = None
+        # Every hop is charged the size of the subtree it reaches, so a walk that follows
+        # aliases (references.py) visits at most the input plus `budget` nodes: an alias bomb
+        # fails fast instead of being walked for hours.
+        self.budget = budget
+        self._sizes: dict[int, int] = {}
 
     def node(self, name: str) -> int:
         if self._nodes is None:
@@ -329,12 +356,21 @@ class Anchors:
     def follow(self, node: int) -> tuple[int, bool]:
         """The anchored node behind an alias node (and whether there was one)."""
         hops = 0
+        alias = node
         while self.tree.is_val_ref(node) or (self.tree.is_ref(node) and not self.tree.is_container(node)):
             node = self.node(bytes(self.tree.val_ref(node)).decode())
             hops += 1
             if hops > MAX_DEPTH:
-                raise YamlError("YAML aliases refer to each other in a loop")
+                raise YamlError.at(self.tree, alias, "YAML aliases refer to each other in a loop")
+            self.budget -= self._size(node)
+            if self.budget < 0:
+                raise YamlError.at(self.tree, alias, ALIAS_BOMB)
         return node, hops > 0
+
+    def _size(self, node: int) -> int:
+        if node not in self._sizes:
+            self._sizes[node] = sum(1 for _ in _walk(self.tree, node))
+        return self._sizes[node]
 
 
 def node_path(tree: ryml.Tree, node: int, top: int = NONE) -> str:
@@ -354,6 +390,15 @@ def node_path(tree: ryml.Tree, node: int, top: int = NONE) -> str:
     if len(parts) > 12:  # a path through 100 levels helps nobody; its ends say where
         parts = [*parts[:6], "...", *parts[-3:]]
     return "".join(parts).lstrip(".")
+
+
+def item_root(tree: ryml.Tree, node: int) -> int:
+    """The item (element of `items`) or functionConfig that holds `node`, or -1."""
+    while node != NONE and tree.has_parent(node):
+        if _is_item_root(tree, node):
+            return node
+        node = tree.parent(node)
+    return -1
 
 
 def _is_item_root(tree: ryml.Tree, node: int) -> bool:
