@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import ryml
 from ruamel.yaml import YAML  # type: ignore[import-untyped,unused-ignore]
@@ -37,11 +37,10 @@ from ruamel.yaml.comments import (  # type: ignore[import-untyped,unused-ignore]
 from ruamel.yaml.util import load_yaml_guess_indent  # type: ignore[import-untyped,unused-ignore]
 
 from . import yamlio
+from .metadata import KPT_INDEX, KPT_PATH
 from .results import FileRef, FunctionError, Result, error, warning
 from .yamlio import NONE, YamlError
 
-KPT_PATH = "internal.config.kubernetes.io/path"
-KPT_INDEX = "internal.config.kubernetes.io/index"
 KPT_ID = "internal.config.kubernetes.io/id"
 OWN_KEYS = (KPT_PATH, KPT_INDEX, KPT_ID)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -55,7 +54,7 @@ USAGE = "secret-sync eval PATH... --config FILE [--in-place | --output DIR] [--d
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # argparse's own format, with our program name
+    def error(self, message: str) -> NoReturn:  # argparse's format, with our program name
         self.exit(2, f"secret-sync: error: {message}\nusage: {USAGE}\n")
 
 
@@ -623,7 +622,7 @@ def _ruamel() -> Any:
 def _splice(text: str, changes: list[Change]) -> str | None:
     """Replace each changed scalar's characters in the original text, in its original quoting
     style. ruamel gives each scalar's line and column; None when a scalar cannot be cut out
-    on its own (block scalars, aliases, tags, multi-line quoted strings)."""
+    on its own (block scalars, aliases, multi-line strings)."""
     try:
         doc = _ruamel().load(text)
     except Exception:  # ruamel rejects some YAML ryml accepts; the fallback then reports it
@@ -774,8 +773,8 @@ def _compose_all(source: Source, plans: dict[str, FilePlan]) -> Migration:
         if f is not None:
             before[rel] = f.raw.decode("utf-8-sig")
         if f is None and (source.root / rel).exists():
-            raise _fail(f"{rel}: the function writes a new object to this file, which eval did "
-                        "not read (hidden, or the --config file); move it away or rerun")
+            raise _fail(f"{rel}: the function writes a new object to this file, but eval did not "
+                        "read it (a hidden file or the --config file) and will not overwrite it")
         entries = _compose(plan)
         objects[rel] = [e.text for e in entries if e.is_object]
         if f is not None and not plan.changed:

@@ -525,3 +525,13 @@ def test_function_path_does_not_import_ruamel() -> None:
     run = subprocess.run([sys.executable, "-c", code], input=rl, capture_output=True, text=True,
                          timeout=60, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
     assert run.returncode == 0, run.stderr
+
+
+def test_crlf_and_byte_order_mark_survive_an_edit(repo: Path) -> None:
+    pod = ("apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\n  namespace: shop\r\n"
+           "spec:\r\n  imagePullSecrets:\r\n  - name: app-db   # pull\r\n")
+    (repo / "shop/pod.yaml").write_bytes(b"\xef\xbb\xbf" + pod.encode())
+    run = eval_(".", "--config", "../cfg.yaml", "--in-place", cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert (repo / "shop/pod.yaml").read_bytes() == b"\xef\xbb\xbf" + pod.replace(
+        "name: app-db   # pull", "name: app-db-eso # pull").encode()
