@@ -17,13 +17,15 @@ from . import yamlio
 from .metadata import PREVIOUS_NAMESPACES, namespace_key
 from .model import SecretRequest
 from .resourcelist import Item, ResourceList
-from .results import FunctionError, Result, error, warning
+from .results import Result, warning
 from .yamlio import NONE
 
 if TYPE_CHECKING:
     from .config import References
 
 Path = tuple[str | int, ...]
+Trie = dict[bytes, "Trie"]
+LEAF = b""  # marks the end of a path in a Trie
 
 # Where a PodSpec lives, per (API group, kind).
 POD_SPECS: dict[tuple[str, str], str] = {
@@ -63,6 +65,8 @@ FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
 class Edit:
     item: Item
     path: Path
+    node: int          # the scalar node in the tree
+    via_alias: bool    # reached through a YAML alias: rewriting changes every alias of it
     old: str
     new: str
 
@@ -72,6 +76,7 @@ class ReferenceTable:
 
     def __init__(self, extra: References) -> None:
         self.paths: dict[tuple[str, str], list[str]] = {}
+        self._tries: dict[tuple[str, str], Trie] = {}
         for key, pod_spec in POD_SPECS.items():
             self._add(key, [f"{pod_spec}/{f}" for f in POD_SPEC_FIELDS])
         for key, fields in FIELDS.items():
@@ -83,9 +88,25 @@ class ReferenceTable:
 
     def _add(self, key: tuple[str, str], paths: list[str]) -> None:
         self.paths.setdefault(key, []).extend(paths)
+        self._tries.pop(key, None)
 
     def for_item(self, item: Item) -> list[str]:
         return self.paths.get((item.group, item.kind), [])
+
+    def trie(self, item: Item) -> Trie | None:
+        """The item's paths merged into one tree of keys, so shared prefixes are walked once."""
+        key = (item.group, item.kind)
+        if key not in self.paths:
+            return None
+        if key not in self._tries:
+            root: Trie = {}
+            for path in self.paths[key]:
+                node = root
+                for seg in _segments(path):
+                    node = node.setdefault(seg.encode(), {})
+                node[LEAF] = {}
+            self._tries[key] = root
+        return self._tries[key]
 
 
 def _segments(path: str) -> list[str]:
@@ -130,22 +151,55 @@ class Index:
 
 def plan(rl: ResourceList, items: list[Item], requests: list[SecretRequest],
          table: ReferenceTable) -> list[Edit]:
+    """Edits for every reference to a request's source. Walks the YAML tree along the table's
+    paths only, so a workload is never converted to Python data as a whole."""
     index = Index(requests)
+    walker = _Walker(rl.tree, yamlio.Anchors(rl.tree) if yamlio.may_have_aliases(rl.source) else None)
     edits: list[Edit] = []
     for item in items:
-        paths = table.for_item(item)
-        if not paths:
+        trie = table.trie(item)
+        if trie is None:
             continue
-        data = rl.data(item)
         namespaces = _namespaces(item)
-        for path in paths:
-            for at, value in find(data, path):
-                if not isinstance(value, str):
-                    continue
-                req = index.lookup(value, namespaces)
-                if req is not None and req.target_name != value:
-                    edits.append(Edit(item, at, value, req.target_name))
+        for node, at, via_alias in walker.leaves(item.node, trie):
+            value = yamlio.string_value(rl.tree, node)
+            req = index.lookup(value, namespaces) if value is not None else None
+            if req is not None and value is not None and req.target_name != value:
+                edits.append(Edit(item, at, node, via_alias, value, req.target_name))
     return edits
+
+
+class _Walker:
+    """Follows a Trie through the tree: lists traversed, aliases followed when the input has any."""
+
+    def __init__(self, tree: ryml.Tree, anchors: yamlio.Anchors | None) -> None:
+        self.tree = tree
+        self.anchors = anchors
+
+    def leaves(self, node: int, trie: Trie) -> list[tuple[int, Path, bool]]:
+        out: list[tuple[int, Path, bool]] = []
+        self._walk(node, trie, (), False, out)
+        return out
+
+    def _walk(self, node: int, trie: Trie, at: Path, via_alias: bool,
+              out: list[tuple[int, Path, bool]]) -> None:
+        tree = self.tree
+        if self.anchors is not None:
+            node, hop = self.anchors.follow(node)
+            via_alias |= hop
+        kind = tree.type(node)
+        if kind & yamlio.SEQ:
+            for i, elem in enumerate(yamlio.children(tree, node)):
+                self._walk(elem, trie, (*at, i), via_alias, out)
+            return
+        if kind & yamlio.MAP:
+            for key, sub in trie.items():
+                if key:
+                    found = tree.find_child(node, key)
+                    if found != NONE:
+                        self._walk(found, sub, (*at, key.decode()), via_alias, out)
+        elif LEAF in trie:
+            out.append((node, at, via_alias))
 
 
 def _namespaces(item: Item) -> list[str]:
@@ -159,36 +213,18 @@ def _namespaces(item: Item) -> list[str]:
 
 
 def apply(tree: ryml.Tree, edits: list[Edit]) -> list[Result]:
-    """Rewrite each reference in the tree; a name reached through a YAML alias is rewritten at
+    """Rewrite each reference in the tree. A name reached through a YAML alias is rewritten at
     its anchor (every alias of it changes too), which is reported as a warning."""
-    anchors = yamlio.Anchors(tree)
     notes: list[Result] = []
     for edit in edits:
-        node, via_alias = edit.item.node, False
-        for seg in edit.path:
-            node, hop = anchors.follow(node)
-            via_alias |= hop
-            node = yamlio.child(tree, node, seg) if isinstance(seg, str) else _nth(tree, node, seg)
-            if node == NONE:
-                raise FunctionError(error(
-                    f"cannot rewrite {_path(edit.path)}: the path is not found in the YAML",
-                    resource=edit.item.ref, field=_path(edit.path), file=edit.item.file))
-        node, hop = anchors.follow(node)
-        if via_alias or hop:
+        if edit.via_alias:
             notes.append(warning(
                 f"{_path(edit.path)} names the Secret through a YAML alias; the anchored value "
                 "was rewritten, so every alias of it changed too",
                 resource=edit.item.ref, field=_path(edit.path), file=edit.item.file))
-        yamlio.set_string(tree, node, edit.new)
+        yamlio.set_string(tree, edit.node, edit.new)
     return notes
 
 
 def _path(path: Path) -> str:
     return ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")
-
-
-def _nth(tree: ryml.Tree, node: int, i: int) -> int:
-    if not tree.is_seq(node):
-        return NONE
-    found: int = tree.child(node, i)
-    return found

@@ -8,6 +8,7 @@ and re-emits every other item exactly as it came in.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +103,10 @@ def max_input_bytes() -> int:
     return int(value)
 
 
+# C0 controls other than tab, LF and CR, and DEL: never allowed raw in a YAML stream.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def decode_input(data: bytes) -> bytes:
     """Check the bytes are UTF-8 text a YAML parser may see; strip a UTF-8 byte order mark.
 
@@ -123,10 +128,10 @@ def decode_input(data: bytes) -> bytes:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _fail(f"input is not UTF-8 text (invalid byte at offset {exc.start})") from exc
-    bad = next((c for c in text if (c < " " and c not in "\t\n\r") or c == "\x7f"), None)
-    if bad is not None:
-        line = text.count("\n", 0, text.index(bad)) + 1
-        raise _fail(f"input contains the control character U+{ord(bad):04X} at line {line}; "
+    found = _CONTROL.search(text)
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + 1
+        raise _fail(f"input contains the control character U+{ord(found.group()):04X} at line {line}; "
                     "YAML allows it only as an escape in a double-quoted string")
     return data
 

@@ -14,6 +14,7 @@ Two known gaps of ryml's emitter are closed here:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -23,6 +24,12 @@ from typing import Any
 import ryml
 
 NONE: int = ryml.NONE
+# Node type bits of Tree.type(node): one call answers what several is_* calls would.
+MAP: int = int(ryml.MAP)
+SEQ: int = int(ryml.SEQ)
+VAL: int = int(ryml.VAL)
+VALREF: int = int(ryml.VALREF)
+VALQUO: int = int(ryml.VALQUO)  # any non-plain style: quoted, literal or folded
 MAX_DEPTH = 100  # deeper data is not a Kubernetes object; refusing it keeps recursion bounded
 # ryml's emitter refuses trees deeper than this (counted from the emitted node, which is level 1).
 EMIT_MAX_DEPTH = 63
@@ -109,6 +116,16 @@ class _captured_fd2:
             os.close(self.cap.fd)
 
 
+# An alias (`*name`) can only start after a space, a flow indicator or a line start.
+_ALIAS = re.compile(rb"(?:^|[\s\[{,])\*[^\s,\[\]{}]", re.M)
+
+
+def may_have_aliases(data: bytes) -> bool:
+    """False when the text holds no YAML alias, so walkers need not check every node for one.
+    A `*` in a plain scalar (a cron schedule) may say True: that only costs speed."""
+    return b"*" in data and _ALIAS.search(data) is not None
+
+
 def has_risky_escapes(data: bytes) -> bool:
     return b"\\" in data and _RISKY_ESCAPE.search(data) is not None
 
@@ -150,10 +167,13 @@ def key_text(tree: ryml.Tree, node: int) -> str:
 
 
 def scalar_text(tree: ryml.Tree, node: int) -> str | None:
-    """The text of a scalar value node, or None when it is not a plain string-like scalar."""
-    if node == NONE or (not tree.is_val(node) and not tree.is_keyval(node)):
+    """The text of a scalar value node, or None when it is null, an alias or a collection."""
+    if node == NONE:
         return None
-    if tree.is_val_ref(node) or tree.val_is_null(node):
+    kind = tree.type(node)
+    if not kind & VAL or kind & (VALREF | MAP | SEQ):
+        return None
+    if not kind & VALQUO and tree.val_is_null(node):  # empty, ~ or null written plain
         return None
     return bytes(tree.val(node)).decode()
 
@@ -163,7 +183,7 @@ def string_value(tree: ryml.Tree, node: int) -> str | None:
     value = scalar_text(tree, node)
     if value is None:
         return None
-    if not tree.is_val_quoted(node) and _resolve_plain(value) is None:
+    if not tree.type(node) & VALQUO and _resolve_plain(value) is None:
         return None
     return value
 
@@ -455,6 +475,7 @@ _AMBIGUOUS_WORDS = {
 _GO_DURATION = re.compile(r"([0-9]+(\.[0-9]+)?(h|m|s|ms|us|ns))+\Z")
 
 
+@functools.lru_cache(maxsize=4096)  # generated objects repeat the same few strings
 def plain_is_safe(value: str) -> bool:
     """True when `value` written plain reads back as the same string under YAML 1.1 and 1.2."""
     if _GO_DURATION.match(value) and not value.isdigit():
@@ -466,11 +487,16 @@ def plain_is_safe(value: str) -> bool:
     return ": " not in value and " #" not in value
 
 
+_JSON_TAB = re.compile(r"(\\\\)|\\t")  # an escaped backslash (kept) or a JSON \t escape
+
+
 def quote(value: str) -> str:
     """A double-quoted YAML scalar: JSON escapes (valid in YAML) plus the characters YAML 1.1
     treats as line breaks or that are not printable."""
     out = json.dumps(value, ensure_ascii=False)
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+    out = _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+    # A raw tab is valid inside double quotes and is how ryml writes it: same bytes either way.
+    return _JSON_TAB.sub(lambda m: m.group(1) or "\t", out) if "\\t" in out else out
 
 
 def _scalar_out(value: Any) -> str:
@@ -502,7 +528,7 @@ def _dump_into(obj: Any, indent: int, lines: list[str]) -> None:
             key = _scalar_out(k)
             if isinstance(v, (dict, list)) and v:
                 lines.append(f"{pad}{key}:")
-                _dump_into(v, indent + 2 if isinstance(v, dict) else indent, lines)
+                _dump_into(v, indent + 2, lines)  # sequences indented too, as ryml writes them
             else:
                 lines.append(f"{pad}{key}: {_inline(v)}")
     elif isinstance(obj, list):
