@@ -110,3 +110,20 @@ def eso_schema_errors(obj: dict[str, Any]) -> list[str]:
 
 def have(tool: str) -> bool:
     return shutil.which(tool) is not None
+
+
+# --- coverage figures for the terminal summary ----------------------------------------------------
+# Tests that cover a corpus or generated examples record how much they covered here; the numbers
+# are printed at the end of every pytest run (no -s needed), so CI logs show them.
+COVERAGE: dict[str, str] = {}
+
+
+def coverage_note(topic: str, text: str) -> None:
+    COVERAGE[topic] = text
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if COVERAGE:
+        terminalreporter.section("secret-sync coverage")
+        for topic, text in sorted(COVERAGE.items()):
+            terminalreporter.write_line(f"{topic}: {text}")
