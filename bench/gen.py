@@ -297,9 +297,7 @@ def secret_refs(ps: Obj) -> Iterator[str]:
 def check(rl: Obj) -> dict[str, int]:
     """Assert the input honours the contract; return counts for the report."""
     items = rl["items"]
-    placeholders = {
-        (o["metadata"]["namespace"], o["metadata"]["name"]): o for o in items if is_placeholder(o)
-    }
+    placeholders = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in items if is_placeholder(o)}
     for o in placeholders.values():
         values = {**o.get("data", {}), **o.get("stringData", {})}
         assert all(v == "" for v in values.values()), f"{o['metadata']['name']}: secret material"

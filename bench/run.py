@@ -1,7 +1,7 @@
 """End-to-end benchmark of the secret-sync KRM function against baselines measured in the same run.
 
-    .venv/bin/python bench/run.py              # 5/5/3 runs for 50/1,000/10,000 items
-    .venv/bin/python bench/run.py --quick      # 3/3/1 runs
+    .venv/bin/python bench/run.py              # 15/5/3 runs for 50/1,000/10,000 items
+    .venv/bin/python bench/run.py --quick      # 5/3/1 runs
     .venv/bin/python bench/run.py --importtime # top imports of one small run, then exit
 
 Every measurement is one whole process (stdin from a file, stdout to /dev/null), started by a fresh
@@ -60,7 +60,8 @@ if pid == 0:
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - start
 with open(report, "w") as f:
-    f.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+    cpu = usage.ru_utime + usage.ru_stime
+    f.write(f"{seconds} {cpu} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
 """
 CLI_SNIPPET = "import sys\nfrom krm_fn.cli import main\nsys.exit(main())\n"
 TARGETS = {  # name: (limit, description)
@@ -77,7 +78,8 @@ class CommandFailed(Exception):
 
 @dataclass
 class Sample:
-    seconds: float
+    seconds: float  # wall
+    cpu_seconds: float  # user + system: less sensitive than wall time to other load on the machine
     max_rss_kb: int
 
 
@@ -91,12 +93,24 @@ class Series:
         return statistics.median(s.seconds for s in self.samples)
 
     @property
+    def cpu(self) -> float:
+        return statistics.median(s.cpu_seconds for s in self.samples)
+
+    @property
     def rss_kb(self) -> int:
         return max(s.max_rss_kb for s in self.samples)
+
+    @property
+    def spread(self) -> float:
+        """Slowest / fastest sample: above ~1.5 the machine was busy during the run."""
+        times = [s.seconds for s in self.samples]
+        return max(times) / min(times)
 
     def summary(self) -> dict[str, Any]:
         return {
             "median_s": self.median,
+            "min_s": min(s.seconds for s in self.samples),
+            "median_cpu_s": self.cpu,
             "max_rss_kb": self.rss_kb,
             "samples": [asdict(s) for s in self.samples],
         }
@@ -115,8 +129,8 @@ def run_once(cmd: list[str], stdin: Path) -> tuple[Sample, int, bytes]:
         wrapper = [sys.executable, "-I", "-S", "-c", WRAPPER, report.name, *cmd]
         subprocess.run(wrapper, stdin=fin, stdout=subprocess.DEVNULL, stderr=err, check=False)
         err.seek(0)
-        seconds, rss, code = report.read().split()
-        return Sample(float(seconds), int(rss)), int(code), err.read()
+        seconds, cpu, rss, code = report.read().split()
+        return Sample(float(seconds), float(cpu), int(rss)), int(code), err.read()
 
 
 def measure(series: list[tuple[Series, list[str], Path]], repeats: int, warmup: int = 0) -> None:
@@ -175,8 +189,7 @@ def check_output(input_path: Path, stats: dict[str, Any]) -> list[str]:
         proc = subprocess.run(function_cmd(), stdin=fin, capture_output=True, check=False)
     if proc.returncode != 0:
         raise CommandFailed(
-            f"secret-sync exited {proc.returncode} on {input_path.name}:\n"
-            + proc.stderr.decode(errors="replace")
+            f"secret-sync exited {proc.returncode} on {input_path.name}:\n" + proc.stderr.decode(errors="replace")
         )
     try:
         out = yaml.load(proc.stdout, Loader=yaml.CSafeLoader) or {}
@@ -209,10 +222,7 @@ def output_warnings(name: str, items: list[Any], stats: dict[str, Any]) -> list[
     )
     warnings = []
     if kinds["ExternalSecret"] != stats["placeholders"]:
-        warnings.append(
-            f"{name}: {kinds['ExternalSecret']} ExternalSecrets"
-            f" for {stats['placeholders']} placeholders"
-        )
+        warnings.append(f"{name}: {kinds['ExternalSecret']} ExternalSecrets for {stats['placeholders']} placeholders")
     if left:
         warnings.append(f"{name}: {left} placeholders left in the output")
     if dangling:
@@ -225,65 +235,70 @@ def repeats(args: argparse.Namespace, n: int) -> int:
         return int(args.repeats)
     if n >= 10_000:
         return 1 if args.quick else 3
-    return 3 if args.quick else 5
+    if n >= 1_000:
+        return 3 if args.quick else 5
+    return 5 if args.quick else 15  # small runs are cheap and the noisiest
 
 
-def run_sizes(args: argparse.Namespace, inputs: dict[int, Path]) -> Results:
+Job = tuple[Series, list[str], Path]
+
+
+def run_sizes(args: argparse.Namespace, inputs: dict[int, Path], small_jobs: list[Job]) -> Results:
+    """Function and (a) at each size; `small_jobs` (the fixed baselines) join the 50-item rounds."""
     results = {}
     pyyaml = [sys.executable, "-c", PYYAML_SNIPPET]
+    if 50 not in args.sizes:
+        measure(small_jobs, repeats(args, 50), warmup=1)
     for n in args.sizes:
         fn, base = Series(f"secret-sync {n}"), Series(f"pyyaml-c {n}")
-        print(f"  {n:>6} items: {repeats(args, n)} runs each ...", file=sys.stderr, flush=True)
-        warmup = 1 if n < 10_000 else 0
-        measure(
-            [(fn, function_cmd(), inputs[n]), (base, pyyaml, inputs[n])], repeats(args, n), warmup
-        )
+        jobs = [(fn, function_cmd(), inputs[n]), (base, pyyaml, inputs[n])]
+        jobs += small_jobs if n == 50 else []
+        print(f"  {n:>6} items: {repeats(args, n)} rounds of {len(jobs)} ...", file=sys.stderr, flush=True)
+        measure(jobs, repeats(args, n), warmup=1 if n < 10_000 else 0)
         results[n] = (fn, base)
     return results
 
 
-def run_fixed_baselines(args: argparse.Namespace, small: Path) -> dict[str, Series | None]:
+def fixed_baselines(small: Path, kdir: Path | None) -> tuple[dict[str, Series | None], list[Job]]:
     """(b) kubectl kustomize of the 50 items without the function; (c) a bare interpreter.
 
     (c) runs the interpreter secret-sync runs on; `-S` skips site (.pth hooks such as an editable
     install's finder), which shows what site-packages costs at start-up.
     """
     bare, nosite = Series("python -c pass"), Series("python -S -c pass")
-    cmds = [(bare, [sys.executable, "-c", "pass"], small)]
-    measure([*cmds, (nosite, [sys.executable, "-S", "-c", "pass"], small)], repeats(args, 50), 1)
+    jobs = [(bare, [sys.executable, "-c", "pass"], small), (nosite, [sys.executable, "-S", "-c", "pass"], small)]
     exe = kubectl()
-    if exe is None:
-        return {"kustomize": None, "python": bare, "python_nosite": nosite}
-    kdir = kustomize_dir(small)
-    try:
-        kust = Series("kubectl kustomize 50")
-        measure([(kust, [exe, "kustomize", str(kdir)], small)], repeats(args, 50), warmup=1)
-    finally:
-        shutil.rmtree(kdir)
-    return {"kustomize": kust, "python": bare, "python_nosite": nosite}
+    kust = Series("kubectl kustomize 50") if exe and kdir else None
+    if kust and exe and kdir:
+        jobs.append((kust, [exe, "kustomize", str(kdir)], small))
+    return {"kustomize": kust, "python": bare, "python_nosite": nosite}, jobs
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
-def targets(sizes: Results, fixed: dict[str, Series | None]) -> dict[str, float | None]:
-    def med(n: int, which: int) -> float | None:
-        return sizes[n][which].median if n in sizes else None
+def targets(sizes: Results, fixed: dict[str, Series | None], cpu: bool = False) -> dict[str, float | None]:
+    """The four target ratios from wall-time medians (or CPU-time medians with cpu=True)."""
 
-    kust = fixed["kustomize"]
-    rss = ratio(sizes[10_000][0].rss_kb, sizes[10_000][1].rss_kb) if 10_000 in sizes else None
+    def t(s: Series | None) -> float | None:
+        return None if s is None else s.cpu if cpu else s.median
+
+    def at(n: int, which: int) -> Series | None:
+        return sizes[n][which] if n in sizes else None
+
+    rss = ratio(sizes[10_000][0].rss_kb, sizes[10_000][1].rss_kb) if 10_000 in sizes and not cpu else None
     return {
-        "e2e_10k_vs_pyyaml": ratio(med(10_000, 0), med(10_000, 1)),
-        "small_50_vs_kustomize": ratio(med(50, 0), kust.median if kust else None),
-        "scaling_10k_over_1k": ratio(med(10_000, 0), med(1_000, 0)),
+        "e2e_10k_vs_pyyaml": ratio(t(at(10_000, 0)), t(at(10_000, 1))),
+        "small_50_vs_kustomize": ratio(t(at(50, 0)), t(fixed["kustomize"])),
+        "scaling_10k_over_1k": ratio(t(at(10_000, 0)), t(at(1_000, 0))),
         "rss_10k_vs_pyyaml": rss,
     }
 
 
-def verdict(value: float | None, limit: float) -> dict[str, Any]:
+def verdict(value: float | None, cpu_value: float | None, limit: float) -> dict[str, Any]:
     passed = None if value is None else value <= limit
-    return {"value": value, "limit": limit, "pass": passed}
+    return {"value": value, "value_by_cpu_time": cpu_value, "limit": limit, "pass": passed}
 
 
 def fmt_ms(s: float) -> str:
@@ -298,17 +313,18 @@ def print_table(
     sizes: Results,
     fixed: dict[str, Series | None],
     got: dict[str, float | None],
+    got_cpu: dict[str, float | None],
     inputs: dict[int, dict[str, Any]],
 ) -> None:
     print(
-        f"{'items':>6} {'MB':>6} {'function':>12} {'(a) PyYAML-C':>12} {'ratio':>7}"
+        f"{'items':>6} {'MB':>6} {'function':>12} {'(a) PyYAML-C':>12} {'ratio':>7} {'by cpu':>7}"
         f" {'fn RSS':>8} {'(a) RSS':>8}"
     )
     for n, (fn, base) in sizes.items():
         print(
             f"{n:>6} {inputs[n]['bytes'] / 1e6:6.2f} {fmt_ms(fn.median)} {fmt_ms(base.median)}"
-            f" {fmt_x(ratio(fn.median, base.median))} {fn.rss_kb / 1024:6.1f}MB"
-            f" {base.rss_kb / 1024:6.1f}MB"
+            f" {fmt_x(ratio(fn.median, base.median))} {fmt_x(ratio(fn.cpu, base.cpu))}"
+            f" {fn.rss_kb / 1024:6.1f}MB {base.rss_kb / 1024:6.1f}MB"
         )
     labels = {
         "kustomize": "(b) kubectl kustomize, 50 items:",
@@ -320,15 +336,26 @@ def print_table(
         print(f"{label:<33}{fmt_ms(s.median) if s else '      n/a'}")
     if 1_000 in sizes and 10_000 in sizes:
         own = ratio(sizes[10_000][1].median, sizes[1_000][1].median)
+        own_cpu = ratio(sizes[10_000][1].cpu, sizes[1_000][1].cpu)
         print(
-            f"scaling 1k -> 10k: function {fmt_x(got['scaling_10k_over_1k'])},"
-            f" (a) PyYAML-C {fmt_x(own)}"
+            f"scaling 1k -> 10k: function {fmt_x(got['scaling_10k_over_1k'])}"
+            f" (cpu {fmt_x(got_cpu['scaling_10k_over_1k']).strip()}),"
+            f" (a) PyYAML-C {fmt_x(own)} (cpu {fmt_x(own_cpu).strip()})"
         )
+    print_noise([*(s for pair in sizes.values() for s in pair), *filter(None, fixed.values())])
     print()
     for key, (limit, text) in TARGETS.items():
         value = got[key]
         mark = "n/a" if value is None else "PASS" if value <= limit else "FAIL"
-        print(f"  {mark:<4}  {text:<45} {fmt_x(value)}  (target <= {limit:g}x)")
+        by_cpu = f"by cpu time {fmt_x(got_cpu[key])}" if key != "rss_10k_vs_pyyaml" else ""
+        print(f"  {mark:<4}  {text:<45} {fmt_x(value)}  (target <= {limit:g}x)  {by_cpu}".rstrip())
+
+
+def print_noise(series: list[Series]) -> None:
+    noisy = [f"{s.name} {s.spread:.1f}x" for s in series if len(s.samples) > 1 and s.spread > 1.5]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    if noisy:
+        print(f"noisy (slowest/fastest sample): {'; '.join(noisy)}; load average {load}")
 
 
 def importtime(args: argparse.Namespace) -> int:
@@ -352,7 +379,7 @@ def importtime(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="3/3/1 runs instead of 5/5/3")
+    p.add_argument("--quick", action="store_true", help="5/3/1 runs instead of 15/5/3")
     p.add_argument("--repeats", type=int, help="runs per size (overrides the defaults)")
     p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     p.add_argument("--seed", type=int, default=42)
@@ -375,11 +402,16 @@ def bench(args: argparse.Namespace) -> int:
     warnings = [w for n in args.sizes for w in check_output(paths[n], stats[n])]
     for w in warnings:
         print(f"WARNING: {w}", file=sys.stderr)
-    fixed = run_fixed_baselines(args, paths[50])
-    sizes = run_sizes(args, paths)
-    got = targets(sizes, fixed)
-    print_table(sizes, fixed, got, stats)
-    write_json(args, sizes, fixed, got, stats, warnings)
+    kdir = kustomize_dir(paths[50]) if kubectl() else None
+    try:
+        fixed, small_jobs = fixed_baselines(paths[50], kdir)
+        sizes = run_sizes(args, paths, small_jobs)
+    finally:
+        if kdir:
+            shutil.rmtree(kdir)
+    got, got_cpu = targets(sizes, fixed), targets(sizes, fixed, cpu=True)
+    print_table(sizes, fixed, got, got_cpu, stats)
+    write_json(args, sizes, fixed, (got, got_cpu), stats, warnings)
     return 0
 
 
@@ -387,7 +419,7 @@ def write_json(
     args: argparse.Namespace,
     sizes: Results,
     fixed: dict[str, Series | None],
-    got: dict[str, float | None],
+    got: tuple[dict[str, float | None], dict[str, float | None]],
     stats: dict[int, dict[str, Any]],
     warnings: list[str],
 ) -> None:
@@ -398,15 +430,13 @@ def write_json(
             "machine": platform.machine(),
             "cpus": os.cpu_count(),
             "yaml": yaml.__version__,
+            "loadavg_end": os.getloadavg(),
         },
         "seed": args.seed,
         "inputs": {str(n): s for n, s in stats.items()},
-        "sizes": {
-            str(n): {"function": fn.summary(), "pyyaml_c": base.summary()}
-            for n, (fn, base) in sizes.items()
-        },
+        "sizes": {str(n): {"function": fn.summary(), "pyyaml_c": base.summary()} for n, (fn, base) in sizes.items()},
         "baselines": {k: s.summary() if s else None for k, s in fixed.items()},
-        "targets": {k: verdict(got[k], lim) for k, (lim, _) in TARGETS.items()},
+        "targets": {k: verdict(got[0][k], got[1][k], lim) for k, (lim, _) in TARGETS.items()},
         "warnings": warnings,
     }
     path = OUT / "latest.json"
