@@ -164,6 +164,13 @@ def main() -> int:
               root / "libexec" / "docker-shim" / "docker"):
         p.chmod(0o755)
 
+    # Bytecode that stays valid when the bundle is copied without timestamps (an init container's
+    # `cp -R`): unchecked-hash .pyc files are used without comparing them with the source's mtime.
+    # The bundle is never edited in place, so that check buys nothing.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-f", "-j", "0",
+                    "--invalidation-mode", "unchecked-hash", str(stdlib_dst), str(app)],
+                   check=True, stdout=subprocess.DEVNULL)
+
     # The oldest glibc that can load every ELF file in the bundle.
     versions = set()
     for p in root.rglob("*"):
