@@ -56,6 +56,7 @@ class Transformer:
         self._stop_on(problems)
         requests, replaced = self._requests(store_table)
         self._stop_on(naming.plan(requests, self.spec))
+        self.results.extend(_cut_over_note(req) for req in requests if req.origin == "kes")
         emitter = eso.Emitter(self.spec)
         generated = self._generate(emitter, requests)
         generated, problems = patches.apply(self.spec.patches, generated)
@@ -100,12 +101,6 @@ class Transformer:
 
             conversion = kes.convert(self.rl.data(item), source_of(item), self.spec)
             problems.extend(conversion.results)
-            if conversion.request is not None and conversion.request.keep_source:
-                problems.append(info(
-                    "the KES object stays in the output (spec.kes.keep): its Secret is still "
-                    "controller-owned by KES; ESO takes it over only after the KES object is deleted "
-                    "with orphan propagation or its ownerReference is removed",
-                    resource=item.ref, file=item.file))
             return conversion.request
         return None
 
@@ -169,6 +164,28 @@ class Transformer:
                 texts.append(_text(paths.place(by_source[id(req)], req)))
         texts.extend(_text(paths.place(obj, None)) for obj in stores_out)
         return texts
+
+
+def _cut_over_note(req: SecretRequest) -> Result:
+    """What the switch from KES to ESO needs for this object (kes-mapping: ownership at cut-over).
+
+    KES controller-owns the Secret it writes; ESO (creationPolicy Owner) will not adopt a Secret
+    another controller owns, and deleting the KES object garbage-collects that Secret."""
+    old, new = req.source.name, req.target_name
+    if new == old:
+        text = (f"ESO targets the Secret {old!r} that KES controller-owns: ESO can take it over only "
+                "after the KES object is deleted with orphan propagation (Argo CD "
+                "PrunePropagationPolicy=orphan, kubectl delete --cascade=orphan) or its "
+                "ownerReference is removed; a plain prune deletes the Secret")
+    elif req.keep_source:
+        text = (f"side by side: KES keeps owning Secret {old!r}, ESO writes {new!r} and workloads in "
+                "this build now use it; in the next commit set spec.kes.keep: false to drop the KES "
+                f"object (its Secret {old!r} is then garbage-collected)")
+    else:
+        text = (f"the KES object is dropped: once it is pruned, its Secret {old!r} is "
+                f"garbage-collected; workloads in this build use {new!r} from ESO (anything outside "
+                "the build that reads the old name must move too)")
+    return info(text, resource=req.source.ref, file=req.source.file)
 
 
 def _text(obj: dict[str, Any]) -> str:
