@@ -31,11 +31,15 @@ def apply(patches: list[Patch], objects: list[dict[str, Any]]) -> tuple[list[dic
             if not _matches(patch, obj):
                 continue
             used[i] = True
+            # `add /metadata/annotations/x` must work whether or not the object has annotations yet.
+            obj["metadata"].setdefault("annotations", {})
             try:
                 obj = jsonpatch.apply_patch(obj, patch.patch)
             except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
                 problems.append(error(f"spec.patches[{i}] does not apply to {obj['kind']} "
                                       f"{obj['metadata'].get('name')}: {exc}"))
+        if obj.get("metadata", {}).get("annotations") == {}:
+            del obj["metadata"]["annotations"]
         out.append(obj)
     problems.extend(
         Result(f"spec.patches[{i}] matches no generated object", severity="warning")

@@ -146,3 +146,9 @@ def test_store_defaults_written_where_the_server_adds_them() -> None:
         assert providers["az"]["azurekv"]["authType"] == "ServicePrincipal"
         assert providers["az"]["azurekv"]["environmentType"] == "PublicCloud"
         assert ("sessionTagsPolicy" in providers["aws"]["aws"]) is aws_tags
+
+
+def test_patch_can_add_an_annotation_to_an_object_without_annotations() -> None:
+    out = es(run({"patches": [{"target": {"kind": "ExternalSecret"},
+                               "patch": [{"op": "add", "path": "/metadata/annotations/team", "value": "shop"}]}]}))
+    assert out["metadata"]["annotations"]["team"] == "shop"
