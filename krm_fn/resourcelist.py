@@ -152,7 +152,10 @@ def read(data: bytes) -> ResourceList:
                     f"and kind ResourceList (got apiVersion {api_version or '(none)'!r}, "
                     f"kind {kind or '(none)'!r})")
     items_node = yamlio.child(tree, root, "items")
-    items = _read_items(tree, items_node)
+    # Identity fields given through YAML aliases are read through them (rare: only hand-written
+    # lists have aliases, so the check is skipped when the text holds none).
+    anchors = yamlio.Anchors(tree) if yamlio.may_have_aliases(data) else None
+    items = _read_items(tree, items_node, anchors)
     fc = yamlio.child(tree, root, "functionConfig")
     if fc != NONE and tree.val_is_null(fc) if fc != NONE and not tree.is_container(fc) else False:
         fc = NONE
@@ -171,21 +174,34 @@ def _document(tree: ryml.Tree) -> int:
     return root
 
 
-def _read_items(tree: ryml.Tree, items_node: int) -> list[Item]:
+def _read_items(tree: ryml.Tree, items_node: int, anchors: yamlio.Anchors | None = None) -> list[Item]:
     if items_node == NONE or (not tree.is_container(items_node) and tree.val_is_null(items_node)):
         return []
     if not tree.is_seq(items_node):
         raise _fail("ResourceList field items must be a list")
-    return [_read_item(tree, node, pos) for pos, node in enumerate(yamlio.children(tree, items_node))]
+    if anchors is None:
+        return [_read_item(tree, node, pos) for pos, node in enumerate(yamlio.children(tree, items_node))]
+    out: list[Item] = []
+    for pos, node in enumerate(yamlio.children(tree, items_node)):
+        try:
+            out.append(_read_item(tree, node, pos, anchors))
+        except YamlError as exc:  # an alias without anchor, or an alias bomb
+            raise _fail(f"items[{pos}]: {exc}") from None
+    return out
 
 
-def _read_item(tree: ryml.Tree, node: int, pos: int) -> Item:
+def _read_item(tree: ryml.Tree, node: int, pos: int, anchors: yamlio.Anchors | None = None) -> Item:
     where = f"items[{pos}]"
     if not tree.is_map(node):
         raise _fail(f"{where} is not a mapping (a Kubernetes object)")
-    meta = yamlio.child(tree, node, "metadata")
-    annotations_node = yamlio.child(tree, meta, "annotations")
-    annotations = _string_map(tree, annotations_node)
+
+    def at(parent: int, key: str) -> int:
+        found = yamlio.child(tree, parent, key)
+        return anchors.follow(found)[0] if anchors is not None and found != NONE else found
+
+    meta = at(node, "metadata")
+    annotations_node = at(meta, "annotations")
+    annotations = _string_map(tree, annotations_node, anchors)
     fref = file_ref(annotations)
     if fref is not None:
         where = f"{fref.path}[{fref.index}] ({where})"
@@ -194,14 +210,14 @@ def _read_item(tree: ryml.Tree, node: int, pos: int) -> Item:
     _unique_keys(tree, node, where)
     _unique_keys(tree, meta, f"{where} metadata")
     _unique_keys(tree, annotations_node, f"{where} metadata.annotations")
-    api_version = yamlio.string_value(tree, yamlio.child(tree, node, "apiVersion"))
-    kind = yamlio.string_value(tree, yamlio.child(tree, node, "kind"))
-    name = yamlio.string_value(tree, yamlio.child(tree, meta, "name"))
+    api_version = yamlio.string_value(tree, at(node, "apiVersion"))
+    kind = yamlio.string_value(tree, at(node, "kind"))
+    name = yamlio.string_value(tree, at(meta, "name"))
     for value, path in ((kind, "kind"), (api_version, "apiVersion"), (name, "metadata.name")):
         if not value:
             raise _fail(f"{where}: the object has no {path}")
     assert api_version and kind and name
-    namespace = yamlio.string_value(tree, yamlio.child(tree, meta, "namespace")) or None
+    namespace = yamlio.string_value(tree, at(meta, "namespace")) or None
     return Item(node, pos, api_version, kind, name, namespace, annotations)
 
 
@@ -217,12 +233,14 @@ def _unique_keys(tree: ryml.Tree, node: int, where: str) -> None:
         seen.add(key)
 
 
-def _string_map(tree: ryml.Tree, node: int) -> dict[str, str]:
+def _string_map(tree: ryml.Tree, node: int, anchors: yamlio.Anchors | None = None) -> dict[str, str]:
     if node == NONE or not tree.is_map(node):
         return {}
     out: dict[str, str] = {}
     for ch in yamlio.children(tree, node):
         value = yamlio.scalar_text(tree, ch)
+        if value is None and anchors is not None and tree.is_val_ref(ch):
+            value = yamlio.scalar_text(tree, anchors.follow(ch)[0])
         if value is not None:
             out[yamlio.key_text(tree, ch)] = value
     return out
@@ -240,7 +258,16 @@ def render(rl: ResourceList, items: Iterable[str], results: list[Result]) -> str
         out.append(emit_item(rl, rl.function_config_node).rstrip("\n"))
     if results:
         out.append(yamlio.dump({"results": [r.to_dict() for r in results]}).rstrip("\n"))
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    if yamlio.may_have_aliases(rl.source):
+        # An alias whose anchor sat in an object that was replaced (a placeholder) would make the
+        # whole output unreadable downstream: refuse, naming the alias.
+        missing = yamlio.dangling_aliases(text.encode())
+        if missing:
+            raise FunctionError(error(
+                f"YAML alias *{missing[0]} refers to an anchor in an object secret-sync replaces "
+                "(a placeholder); write the value out instead of the alias"))
+    return text
 
 
 def emit_item(rl: ResourceList, node: int) -> str:

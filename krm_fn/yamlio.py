@@ -436,6 +436,31 @@ def _is_document(tree: ryml.Tree, node: int) -> bool:
     return not tree.has_parent(node) or tree.is_stream(tree.parent(node))
 
 
+def dangling_aliases(data: bytes) -> list[str]:
+    """Aliases in `data` (YAML text) whose anchor it does not define, in order of appearance."""
+    tree = parse(data)
+    anchors: set[str] = set()
+    aliases: list[str] = []
+    for node in _walk_in_order(tree, tree.root_id()):
+        if tree.has_key_anchor(node):
+            anchors.add(bytes(tree.key_anchor(node)).decode())
+        if tree.has_val_anchor(node):
+            anchors.add(bytes(tree.val_anchor(node)).decode())
+        if tree.is_key_ref(node):
+            aliases.append(bytes(tree.key_ref(node)).decode())
+        if tree.is_val_ref(node):
+            aliases.append(bytes(tree.val_ref(node)).decode())
+    return [a for a in dict.fromkeys(aliases) if a not in anchors]
+
+
+def _walk_in_order(tree: ryml.Tree, node: int) -> Iterator[int]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(list(children(tree, n))))
+
+
 def _walk(tree: ryml.Tree, node: int) -> Iterator[int]:
     stack = [node]
     while stack:
