@@ -136,6 +136,13 @@ def _other_namespace_untouched(out: dict, stdout: str) -> None:
     assert shop["secretRef"]["name"] == es["metadata"]["name"] != "app-db"
 
 
+def _placeholder_read_through_aliases(out: dict, stdout: str) -> None:
+    (es,) = [i for i in out["items"] if i["kind"] == "ExternalSecret"]
+    assert es["metadata"]["namespace"] == "shop"
+    assert es["spec"]["data"][0]["remoteRef"]["key"] == "prod/app/db"
+    assert "Secret" not in [i["kind"] for i in out["items"]]
+
+
 def _bom_stripped(out: dict, stdout: str) -> None:
     kinds = [i["kind"] for i in out["items"]]
     assert "Secret" not in kinds and "ExternalSecret" in kinds
@@ -232,6 +239,23 @@ CASES: list[Case] = [
          lambda: resource_list(PLACEHOLDER + "  immutable: *nowhere\n"),
          ["Secret shop/app-db", "alias *nowhere has no anchor"],
          answer="exit 1: `<Kind ns/name>: YAML alias *a has no anchor` in objects the function reads"),
+    Case("aliases-in-identity-fields",
+         lambda: resource_list(
+             "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: settings, namespace: shop}\n"
+             "  data: {remote: &rk prod/app/db, ns: &ns shop}\n"
+             + PLACEHOLDER.replace("namespace: shop", "namespace: *ns").replace(
+                 "remote-key: prod/app/db", "remote-key: *rk")),
+         [], exit_code=0, check=_placeholder_read_through_aliases,
+         answer="exit 0: apiVersion, kind, metadata, name, namespace and annotations given "
+                "through aliases are read through them"),
+    Case("alias-to-anchor-in-placeholder",
+         lambda: resource_list(
+             PLACEHOLDER.replace("remote-key: prod/app/db", "remote-key: &rk prod/app/db")
+             + CONFIGMAP + "    remote: *rk\n"),
+         ["YAML alias *rk refers to an anchor in an object secret-sync replaces"],
+         answer="exit 1: `YAML alias *a refers to an anchor in an object secret-sync replaces (a "
+                "placeholder); write the value out instead of the alias` (the output would not "
+                "parse downstream)"),
     # --- deep nesting -----------------------------------------------------------------------------
     Case("deep-flow-unowned", lambda: resource_list(CONFIGMAP + f"  x: {flow_nesting(DEEP)}\n"),
          ["ConfigMap shop/settings", "nested deeper than 63 levels"],
