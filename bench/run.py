@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,10 @@ class Series:
         return statistics.median(s.cpu_seconds for s in self.samples)
 
     @property
+    def fastest(self) -> float:
+        return min(s.seconds for s in self.samples)
+
+    @property
     def rss_kb(self) -> int:
         return max(s.max_rss_kb for s in self.samples)
 
@@ -109,7 +114,7 @@ class Series:
     def summary(self) -> dict[str, Any]:
         return {
             "median_s": self.median,
-            "min_s": min(s.seconds for s in self.samples),
+            "min_s": self.fastest,
             "median_cpu_s": self.cpu,
             "max_rss_kb": self.rss_kb,
             "samples": [asdict(s) for s in self.samples],
@@ -278,16 +283,26 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
-def targets(sizes: Results, fixed: dict[str, Series | None], cpu: bool = False) -> dict[str, float | None]:
-    """The four target ratios from wall-time medians (or CPU-time medians with cpu=True)."""
+# How a series is summed up for the target ratios: the issue's figure (median wall time) first, then
+# two readings that hold up better on a busy machine.
+STATS: dict[str, Callable[[Series], float]] = {
+    "median": lambda s: s.median,
+    "cpu": lambda s: s.cpu,  # median user+system time
+    "fastest": lambda s: s.fastest,  # best wall time
+}
+Ratios = dict[str, float | None]
+
+
+def targets(sizes: Results, fixed: dict[str, Series | None], stat: str = "median") -> Ratios:
+    """The four target ratios; time ratios use STATS[stat], peak RSS is the same for all."""
 
     def t(s: Series | None) -> float | None:
-        return None if s is None else s.cpu if cpu else s.median
+        return None if s is None else STATS[stat](s)
 
     def at(n: int, which: int) -> Series | None:
         return sizes[n][which] if n in sizes else None
 
-    rss = ratio(sizes[10_000][0].rss_kb, sizes[10_000][1].rss_kb) if 10_000 in sizes and not cpu else None
+    rss = ratio(sizes[10_000][0].rss_kb, sizes[10_000][1].rss_kb) if 10_000 in sizes else None
     return {
         "e2e_10k_vs_pyyaml": ratio(t(at(10_000, 0)), t(at(10_000, 1))),
         "small_50_vs_kustomize": ratio(t(at(50, 0)), t(fixed["kustomize"])),
@@ -296,9 +311,10 @@ def targets(sizes: Results, fixed: dict[str, Series | None], cpu: bool = False) 
     }
 
 
-def verdict(value: float | None, cpu_value: float | None, limit: float) -> dict[str, Any]:
+def verdict(key: str, got: dict[str, Ratios], limit: float) -> dict[str, Any]:
+    value = got["median"][key]
     passed = None if value is None else value <= limit
-    return {"value": value, "value_by_cpu_time": cpu_value, "limit": limit, "pass": passed}
+    return {"value": value, "limit": limit, "pass": passed, "by": {k: r[key] for k, r in got.items()}}
 
 
 def fmt_ms(s: float) -> str:
@@ -312,9 +328,9 @@ def fmt_x(x: float | None) -> str:
 def print_table(
     sizes: Results,
     fixed: dict[str, Series | None],
-    got: dict[str, float | None],
-    got_cpu: dict[str, float | None],
+    got: dict[str, Ratios],
     inputs: dict[int, dict[str, Any]],
+    bytecode: str,
 ) -> None:
     print(
         f"{'items':>6} {'MB':>6} {'function':>12} {'(a) PyYAML-C':>12} {'ratio':>7} {'by cpu':>7}"
@@ -338,17 +354,19 @@ def print_table(
         own = ratio(sizes[10_000][1].median, sizes[1_000][1].median)
         own_cpu = ratio(sizes[10_000][1].cpu, sizes[1_000][1].cpu)
         print(
-            f"scaling 1k -> 10k: function {fmt_x(got['scaling_10k_over_1k'])}"
-            f" (cpu {fmt_x(got_cpu['scaling_10k_over_1k']).strip()}),"
+            f"scaling 1k -> 10k: function {fmt_x(got['median']['scaling_10k_over_1k'])}"
+            f" (cpu {fmt_x(got['cpu']['scaling_10k_over_1k']).strip()}),"
             f" (a) PyYAML-C {fmt_x(own)} (cpu {fmt_x(own_cpu).strip()})"
         )
     print_noise([*(s for pair in sizes.values() for s in pair), *filter(None, fixed.values())])
+    print(f"bytecode: {bytecode}")
     print()
     for key, (limit, text) in TARGETS.items():
-        value = got[key]
+        value = got["median"][key]
         mark = "n/a" if value is None else "PASS" if value <= limit else "FAIL"
-        by_cpu = f"by cpu time {fmt_x(got_cpu[key])}" if key != "rss_10k_vs_pyyaml" else ""
-        print(f"  {mark:<4}  {text:<45} {fmt_x(value)}  (target <= {limit:g}x)  {by_cpu}".rstrip())
+        other = "" if key.startswith("rss") else f"cpu {fmt_x(got['cpu'][key])}  fastest {fmt_x(got['fastest'][key])}"
+        limit_text = f"(<= {limit:g}x)"
+        print(f"  {mark:<4}  {text:<45} {fmt_x(value)}  {limit_text:<10}  {other}".rstrip())
 
 
 def print_noise(series: list[Series]) -> None:
@@ -361,7 +379,7 @@ def print_noise(series: list[Series]) -> None:
 def importtime(args: argparse.Namespace) -> int:
     small, _ = write_input(50, args.seed)
     cmd = [sys.executable, "-X", "importtime", "-c", CLI_SNIPPET]
-    run_once(cmd, small)  # warm the bytecode cache
+    run_once(cmd, small)  # fill the bytecode cache
     _, code, err = run_once(cmd, small)
     rows = []
     for line in err.decode(errors="replace").splitlines():
@@ -373,8 +391,24 @@ def importtime(args: argparse.Namespace) -> int:
     print(f"{'cumul ms':>9} {'self ms':>8}  module")
     for cum, own, name in sorted(rows, reverse=True)[:15]:
         print(f"{cum / 1000:9.1f} {own / 1000:8.1f}  {name}")
-    print(f"(all {len(rows)} imports in {OUT.relative_to(ROOT)}/importtime.txt)")
+    total = sum(cum for cum, _, name in rows if not name.startswith("  "))
+    print(f"all {len(rows)} imports: {total / 1000:.1f} ms; log in {OUT.relative_to(ROOT)}/importtime.txt")
     return 0
+
+
+def use_bytecode_cache(enabled: bool) -> str:
+    """Let measured Python processes reuse compiled bytecode, as an installed package does.
+
+    With PYTHONDONTWRITEBYTECODE=1 (set on this machine) modules that ship without .pyc files, such
+    as an editable install, are compiled from source on every start: tens of ms no installed wheel
+    pays (pip compiles at install). The cache lives in bench/out/pycache, not in the source tree,
+    and is filled by the warm-up runs. Children inherit os.environ.
+    """
+    if not enabled:
+        return f"as inherited (PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')})"
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(OUT / "pycache")
+    return f"cached in {(OUT / 'pycache').relative_to(ROOT)}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -384,8 +418,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--importtime", action="store_true", help="show the slowest imports and exit")
+    p.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="keep the environment's bytecode settings (PYTHONDONTWRITEBYTECODE: recompile every start)",
+    )
     args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
+    args.bytecode = use_bytecode_cache(not args.no_bytecode_cache)
     if args.importtime:
         return importtime(args)
     try:
@@ -409,9 +449,9 @@ def bench(args: argparse.Namespace) -> int:
     finally:
         if kdir:
             shutil.rmtree(kdir)
-    got, got_cpu = targets(sizes, fixed), targets(sizes, fixed, cpu=True)
-    print_table(sizes, fixed, got, got_cpu, stats)
-    write_json(args, sizes, fixed, (got, got_cpu), stats, warnings)
+    got = {stat: targets(sizes, fixed, stat) for stat in STATS}
+    print_table(sizes, fixed, got, stats, args.bytecode)
+    write_json(args, sizes, fixed, got, stats, warnings)
     return 0
 
 
@@ -419,7 +459,7 @@ def write_json(
     args: argparse.Namespace,
     sizes: Results,
     fixed: dict[str, Series | None],
-    got: tuple[dict[str, float | None], dict[str, float | None]],
+    got: dict[str, Ratios],
     stats: dict[int, dict[str, Any]],
     warnings: list[str],
 ) -> None:
@@ -433,10 +473,11 @@ def write_json(
             "loadavg_end": os.getloadavg(),
         },
         "seed": args.seed,
+        "bytecode": args.bytecode,
         "inputs": {str(n): s for n, s in stats.items()},
         "sizes": {str(n): {"function": fn.summary(), "pyyaml_c": base.summary()} for n, (fn, base) in sizes.items()},
         "baselines": {k: s.summary() if s else None for k, s in fixed.items()},
-        "targets": {k: verdict(got[0][k], got[1][k], lim) for k, (lim, _) in TARGETS.items()},
+        "targets": {k: verdict(k, got, lim) for k, (lim, _) in TARGETS.items()},
         "warnings": warnings,
     }
     path = OUT / "latest.json"
