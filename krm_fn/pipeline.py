@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import configcache, eso, naming, patches, placeholders, references, stores, validation, yamlio
-from .metadata import KPT_INDEX, KPT_PATH, source_of
+from .metadata import KPT_INDEX, KPT_PATH, namespace_key, source_of
 from .model import SecretRequest, StoreSpec
 from .resourcelist import Item, ResourceList, emit_item
 from .results import FunctionError, Result, error, info
@@ -32,9 +32,13 @@ def load_config(rl: ResourceList) -> SecretSync:
     try:
         return configcache.load(rl.function_config())
     except configcache.ConfigError as exc:
-        raise FunctionError(*(error(f"functionConfig {path}: {msg}") for path, msg in exc.problems)) from None
+        raise FunctionError(*(error(f"{_config_path(path)}: {msg}") for path, msg in exc.problems)) from None
     except yamlio.YamlError as exc:
         raise FunctionError(error(f"functionConfig: {exc}")) from None
+
+
+def _config_path(path: str) -> str:
+    return path if path.startswith("functionConfig") else f"functionConfig {path}"
 
 
 def run(rl: ResourceList, mode: str | None = None) -> Outcome:
@@ -64,6 +68,7 @@ class Transformer:
         self._stop_on(self._validate(generated))
         kept = [i for i in self.rl.items if i.position not in replaced]
         kept = self._upsert(kept, generated)
+        self._stop_on(_target_collisions(kept, requests))
         edits = references.plan(self.rl, kept, requests, references.ReferenceTable(self.spec.references))
         self.results.extend(references.apply(self.rl.tree, edits))
         return Outcome(self._render(kept, generated, requests, replaced), self.results)
@@ -164,6 +169,22 @@ class Transformer:
                 texts.append(_text(paths.place(by_source[id(req)], req)))
         texts.extend(_text(paths.place(obj, None)) for obj in stores_out)
         return texts
+
+
+def _target_collisions(kept: list[Item], requests: list[SecretRequest]) -> list[Result]:
+    """A target Secret that the output also holds as a plain Secret: ESO and whoever applies that
+    manifest would fight over it."""
+    secrets = {(namespace_key(i.namespace), i.name): i for i in kept if i.kind == "Secret" and i.api_version == "v1"}
+    problems = []
+    for req in requests:
+        other = secrets.get((namespace_key(req.source.namespace), req.target_name))
+        if other is not None:
+            problems.append(error(
+                f"the target Secret {req.target_name!r} of the ExternalSecret generated for "
+                f"{req.source.ref.describe()} collides with this Secret of the input; ESO and this "
+                "manifest would overwrite each other", resource=other.ref, field="metadata.name",
+                file=other.file))
+    return problems
 
 
 def _cut_over_note(req: SecretRequest) -> Result:

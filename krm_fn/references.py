@@ -195,7 +195,8 @@ class _Walker:
         if kind & yamlio.MAP:
             for key, sub in trie.items():
                 if key:
-                    found = tree.find_child(node, key)
+                    # a duplicate key on the path is an error: which one would kubectl read?
+                    found = yamlio.unique_child(tree, node, key.decode())
                     if found != NONE:
                         self._walk(found, sub, (*at, key.decode()), via_alias, out)
         elif LEAF in trie:

@@ -346,10 +346,7 @@ CASES: list[Case] = [
           "field spec.template.spec.containers[0].envFrom[0].secretRef.name",
           "duplicate key 'name'"],
          answer="exit 1: same (a reader taking the first key and a writer taking the last "
-                "would disagree)",
-         known_bug="references.py walks workloads with tree.find_child, which takes the first of "
-                   "two `name` keys and does not see the second: exit 0, nothing rewritten; "
-                   "fix: scan the following siblings (yamlio.unique_child does)"),
+                "would disagree)"),
     Case("duplicate-key-function-config",
          lambda: resource_list(config=CONFIG + "    defaultStore: gcp\n"),
          ["functionConfig", "duplicate key 'defaultStore'", "spec.defaultStore"],
@@ -451,10 +448,7 @@ CASES: list[Case] = [
              CONFIG + "    naming: {strategy: suffix}\n"),
          ["Secret shop/app-db", "app-db-eso", "collides"],
          answer="exit 1: the target Secret the ExternalSecret would create already is an object "
-                "of the input (ESO and the user's manifest would fight over it)",
-         known_bug="pipeline._upsert only compares generated ESO objects with the input; the "
-                   "target Secret name (v1 Secret, same namespace) is not checked: exit 0 and "
-                   "the output holds both the ExternalSecret and a Secret of that name"),
+                "of the input (ESO and the user's manifest would fight over it)"),
     Case("reference-to-namespace-not-in-input",
          lambda: resource_list(PLACEHOLDER + DEPLOYMENT
                                + DEPLOYMENT.replace("namespace: shop", "namespace: ghost")),
