@@ -397,20 +397,3 @@ def test_cmp_route_sidecar_generates_the_same_manifests(image: str, tmp_path: Pa
     assert_only_manifests(res.stdout)
     assert res.stdout == reference_build(EXAMPLES / "kustomize" / "overlays" / "prod",
                                          kubectl_only=True)
-
-
-@pytest.mark.skipif(shutil.which("kustomize") is None,
-                    reason="standalone kustomize is not installed (kubectl kustomize has no "
-                    "--enable-exec); Argo CD's repo-server runs `kustomize build` with it")
-def test_exec_route_overlay_builds_like_the_container_overlay(tmp_path: Path) -> None:
-    repo = tmp_path / "examples"
-    shutil.copytree(EXAMPLES / "kustomize", repo / "kustomize")
-    shutil.copytree(ARGO, repo / "argocd")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SECRET_SYNC_")}
-    env.update(ARGOCD_ENV, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    options = yaml.safe_load((ARGO / "exec" / "argocd-cm-patch.yaml").read_text())
-    res = subprocess.run(["kustomize", "build", *options["data"]["kustomize.buildOptions"].split(),
-                          str(repo / "argocd" / "exec" / "app")],
-                         env=env, capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr
-    assert res.stdout == reference_build(EXAMPLES / "kustomize" / "overlays" / "prod")
