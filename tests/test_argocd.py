@@ -397,3 +397,16 @@ def test_cmp_route_sidecar_generates_the_same_manifests(image: str, tmp_path: Pa
     assert_only_manifests(res.stdout)
     assert res.stdout == reference_build(EXAMPLES / "kustomize" / "overlays" / "prod",
                                          kubectl_only=True)
+
+
+def test_exec_route_app_is_the_prod_overlay_with_an_exec_declaration() -> None:
+    """Route A's `kustomize build --enable-exec` cannot run here (no standalone kustomize), so
+    its app must stay the tested prod overlay with only the function declaration changed."""
+    app, prod = ARGO / "exec" / "app", EXAMPLES / "kustomize" / "overlays" / "prod"
+    ours, theirs = (yaml.safe_load((d / "secret-sync.yaml").read_text()) for d in (app, prod))
+    assert ours["spec"] == theirs["spec"]
+    assert yaml.safe_load(ours["metadata"]["annotations"]["config.kubernetes.io/function"]) == \
+        {"exec": {"path": "secret-sync"}}
+    k_app, k_prod = (yaml.safe_load((d / "kustomization.yaml").read_text()) for d in (app, prod))
+    assert (app / k_app.pop("resources")[0]).resolve() == (prod / k_prod.pop("resources")[0]).resolve()
+    assert k_app == k_prod
