@@ -6,14 +6,13 @@ release does not know leaves a permanent diff (the API server prunes it), so it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 OLDEST = (0, 16)  # first release serving external-secrets.io/v1
 NEWEST_KNOWN = (2, 9)
 
 
-@dataclass(frozen=True)
-class Defaults:
+class Defaults(NamedTuple):
     ref_strategies: bool      # remoteRef/extract: conversionStrategy, decodingStrategy, metadataPolicy
     null_byte_policy: bool    # remoteRef/extract/find: nullBytePolicy Ignore
     values_decoding: bool     # templateFrom[].valuesDecodingStrategy None
@@ -35,8 +34,7 @@ def defaults_for(version: tuple[int, int]) -> Defaults:
     )
 
 
-@dataclass(frozen=True)
-class StoreDefault:
+class StoreDefault(NamedTuple):
     path: tuple[str, ...]   # below spec.provider; written only where its parent exists
     value: object
     since: tuple[int, int] = OLDEST

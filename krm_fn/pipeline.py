@@ -6,8 +6,7 @@ output is all or nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import configcache, eso, naming, patches, placeholders, references, stores, validation, yamlio
 from .metadata import KPT_INDEX, KPT_PATH, namespace_key, source_of
@@ -22,10 +21,9 @@ ESO_GROUP = "external-secrets.io"
 KES_API_VERSION = "kubernetes-client.io/v1"
 
 
-@dataclass
-class Outcome:
+class Outcome(NamedTuple):
     items: list[str]                  # YAML text of each output item, in order
-    results: list[Result] = field(default_factory=list)
+    results: list[Result]
 
 
 def load_config(rl: ResourceList) -> SecretSync:

@@ -6,12 +6,10 @@ controller. We check what makes a store unusable so the error shows at build tim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     required: tuple[str, ...] = ()
     enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
 

@@ -8,8 +8,7 @@ request's source by its current name or one of kustomize's previous names, in th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import ryml
 
@@ -61,8 +60,7 @@ FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     item: Item
     path: Path
     node: int          # the scalar node in the tree

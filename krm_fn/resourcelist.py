@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import ryml
@@ -26,18 +25,24 @@ PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/
 INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
 
 
-@dataclass
 class Item:
     """One input object: its identity, read once, and its node in the tree."""
 
-    node: int
-    position: int
-    api_version: str
-    kind: str
-    name: str
-    namespace: str | None
-    annotations: dict[str, str]
-    _data: Any = field(default=None, repr=False)
+    __slots__ = ("_data", "annotations", "api_version", "kind", "name", "namespace", "node", "position")
+
+    def __init__(self, node: int, position: int, api_version: str, kind: str, name: str,
+                 namespace: str | None, annotations: dict[str, str]) -> None:
+        self.node = node
+        self.position = position
+        self.api_version = api_version
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+        self.annotations = annotations
+        self._data: Any = None  # the object as Python data, converted on first use
+
+    def __repr__(self) -> str:
+        return f"Item({self.position}: {self.ref.describe()})"
 
     @property
     def group(self) -> str:
@@ -63,14 +68,17 @@ def file_ref(annotations: dict[str, str]) -> FileRef | None:
     return FileRef(path, int(index) if index.isdigit() else 0)
 
 
-@dataclass
 class ResourceList:
-    source: bytes
-    tree: ryml.Tree
-    api_version: str
-    items: list[Item]
-    function_config_node: int
-    guard: yamlio.EscapeGuard | None = None
+    """The parsed input: its tree, its items and where the functionConfig is."""
+
+    def __init__(self, source: bytes, tree: ryml.Tree, api_version: str, items: list[Item],
+                 function_config_node: int, guard: yamlio.EscapeGuard | None = None) -> None:
+        self.source = source
+        self.tree = tree
+        self.api_version = api_version
+        self.items = items
+        self.function_config_node = function_config_node
+        self.guard = guard
 
     def data(self, item: Item) -> Any:
         """The item as plain Python data (converted once, on first use)."""
