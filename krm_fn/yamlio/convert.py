@@ -1,0 +1,177 @@
+"""Turning a ryml subtree into plain Python data (dicts, lists, str, int, float, bool, None).
+
+Only the items the function works on are converted; hostile input is the concern here: aliases
+are followed on a node budget (alias bombs), nesting has a depth limit, duplicate keys are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ryml
+
+from .scalars import resolve_plain
+from .tree import YamlError, children, parse, walk, walk_in_order
+
+MAX_DEPTH = 100  # deeper data is not a Kubernetes object; refusing it keeps recursion bounded
+# Nodes one conversion may produce by following aliases: stops alias ("billion laughs") bombs early.
+# Nodes written out in the input need no budget: there are only as many as the input holds.
+DEFAULT_NODE_BUDGET = 100_000
+ALIAS_BOMB = "YAML aliases expand to too many nodes (an alias bomb?)"
+
+
+class Converter:
+    """Turns a ryml subtree into plain Python data: aliases followed, merge keys applied,
+    duplicate keys refused, with a budget on nodes produced through aliases and a depth limit
+    so hostile input cannot blow up."""
+
+    def __init__(self, tree: ryml.Tree, budget: int = DEFAULT_NODE_BUDGET) -> None:
+        self.tree = tree
+        self.budget = budget
+        self._anchors: Anchors | None = None
+        self._aliased = 0  # > 0 while converting the target of an alias
+
+    def value(self, node: int, depth: int = 0) -> Any:
+        if self._aliased:
+            self.budget -= 1
+            if self.budget < 0:
+                raise YamlError.at(self.tree, node, ALIAS_BOMB)
+        if depth > MAX_DEPTH:
+            raise YamlError.at(self.tree, node, f"YAML nested deeper than {MAX_DEPTH} levels")
+        t = self.tree
+        if t.is_val_ref(node) or (t.is_ref(node) and not t.is_container(node)):
+            target = self._anchor(bytes(t.val_ref(node)).decode())
+            self._aliased += 1
+            try:
+                return self.value(target, depth + 1)
+            finally:
+                self._aliased -= 1
+        if t.is_map(node):
+            return self._mapping(node, depth)
+        if t.is_seq(node):
+            return [self.value(ch, depth + 1) for ch in children(t, node)]
+        return self._scalar(node, is_key=False)
+
+    def _mapping(self, node: int, depth: int) -> dict[Any, Any]:
+        t = self.tree
+        out: dict[Any, Any] = {}
+        merged: list[dict[Any, Any]] = []
+        for ch in children(t, node):
+            key = self._scalar(ch, is_key=True)
+            if key == "<<" and t.is_key_plain(ch):
+                merged.extend(self._merge_sources(self.value(ch, depth + 1)))
+                continue
+            if key in out:
+                # YAML forbids it and kubectl/kustomize refuse it; ryml would keep both silently.
+                raise YamlError.at(t, ch, f"duplicate key {str(key)!r}")
+            out[key] = self.value(ch, depth + 1)
+        for source in merged:  # explicit keys win, then earlier merge sources
+            for k, v in source.items():
+                out.setdefault(k, v)
+        return out
+
+    @staticmethod
+    def _merge_sources(value: Any) -> list[dict[Any, Any]]:
+        if isinstance(value, dict):
+            return [value]
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            return list(value)
+        raise YamlError("a YAML merge key (<<) must refer to a mapping or a list of mappings")
+
+    def _scalar(self, node: int, is_key: bool) -> Any:
+        t = self.tree
+        if is_key:
+            text = bytes(t.key(node)).decode()
+            quoted = t.is_key_quoted(node)
+            tag = bytes(t.key_tag(node)).decode() if t.has_key_tag(node) else ""
+        else:
+            if t.val_is_null(node) and not t.is_val_quoted(node):
+                return None
+            text = bytes(t.val(node)).decode()
+            quoted = t.is_val_quoted(node) or t.is_val_literal(node) or t.is_val_folded(node)
+            tag = bytes(t.val_tag(node)).decode() if t.has_val_tag(node) else ""
+        if tag in ("!!str", "tag:yaml.org,2002:str", "!!binary") or quoted:
+            return text
+        return resolve_plain(text)
+
+    def _anchor(self, name: str) -> int:
+        if self._anchors is None:
+            self._anchors = Anchors(self.tree)
+        return self._anchors.node(name)
+
+
+class Anchors:
+    """Anchor name -> node, built on first use (most inputs have no aliases at all)."""
+
+    def __init__(self, tree: ryml.Tree, budget: int = DEFAULT_NODE_BUDGET) -> None:
+        self.tree = tree
+        self._nodes: dict[str, int] | None = None
+        # Every hop is charged the size of the subtree it reaches, so a walk that follows
+        # aliases (references.py) visits at most the input plus `budget` nodes: an alias bomb
+        # fails fast instead of being walked for hours.
+        self.budget = budget
+        self._sizes: dict[int, int] = {}
+
+    def node(self, name: str) -> int:
+        if self._nodes is None:
+            t = self.tree
+            self._nodes = {bytes(t.val_anchor(n)).decode(): n
+                           for n in walk(t, t.root_id()) if t.has_val_anchor(n)}
+        if name not in self._nodes:
+            raise YamlError(f"YAML alias *{name} has no anchor")
+        return self._nodes[name]
+
+    def follow(self, node: int) -> tuple[int, bool]:
+        """The anchored node behind an alias node (and whether there was one)."""
+        hops = 0
+        alias = node
+        while self.tree.is_val_ref(node) or (self.tree.is_ref(node) and not self.tree.is_container(node)):
+            node = self.node(bytes(self.tree.val_ref(node)).decode())
+            hops += 1
+            if hops > MAX_DEPTH:
+                raise YamlError.at(self.tree, alias, "YAML aliases refer to each other in a loop")
+            self.budget -= self._size(node)
+            if self.budget < 0:
+                raise YamlError.at(self.tree, alias, ALIAS_BOMB)
+        return node, hops > 0
+
+    def _size(self, node: int) -> int:
+        if node not in self._sizes:
+            self._sizes[node] = sum(1 for _ in walk(self.tree, node))
+        return self._sizes[node]
+
+
+def dangling_aliases(data: bytes) -> list[str]:
+    """Aliases in `data` (YAML text) whose anchor it does not define, in order of appearance."""
+    tree = parse(data)
+    anchors: set[str] = set()
+    aliases: list[str] = []
+    for node in walk_in_order(tree, tree.root_id()):
+        if tree.has_key_anchor(node):
+            anchors.add(bytes(tree.key_anchor(node)).decode())
+        if tree.has_val_anchor(node):
+            anchors.add(bytes(tree.val_anchor(node)).decode())
+        if tree.is_key_ref(node):
+            aliases.append(bytes(tree.key_ref(node)).decode())
+        if tree.is_val_ref(node):
+            aliases.append(bytes(tree.val_ref(node)).decode())
+    return [a for a in dict.fromkeys(aliases) if a not in anchors]
+
+
+def to_python(tree: ryml.Tree, node: int, budget: int = DEFAULT_NODE_BUDGET) -> Any:
+    try:
+        return Converter(tree, budget).value(node)
+    except RecursionError as exc:  # pragma: no cover - MAX_DEPTH stops it first
+        raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels") from exc
+
+
+def load_text(text: str) -> Any:
+    """Parse a small YAML document (a config value such as a provider block) into Python data."""
+    tree = parse(text.encode())
+    root = tree.root_id()
+    if tree.is_stream(root):
+        docs = list(children(tree, root))
+        if len(docs) != 1:
+            raise YamlError("expected exactly one YAML document")
+        root = docs[0]
+    return to_python(tree, root)

@@ -1,0 +1,208 @@
+"""Parsing YAML bytes into a ryml tree, and reading (and setting) what the tree holds.
+
+A ryml tree is a table of nodes addressed by integer ids; NONE is "no node". The functions here
+take the tree and a node id, so the callers never touch ryml's API for the common questions.
+YamlError is here too, with the path of a node inside its object that its messages show.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import ryml
+
+from .scalars import plain_is_safe, resolve_plain
+from .stderr import captured_fd2
+
+NONE: int = ryml.NONE
+# Node type bits of Tree.type(node): one call answers what several is_* calls would.
+MAP: int = int(ryml.MAP)
+SEQ: int = int(ryml.SEQ)
+VAL: int = int(ryml.VAL)
+VALREF: int = int(ryml.VALREF)
+VALQUO: int = int(ryml.VALQUO)  # any non-plain style: quoted, literal or folded
+
+
+# --- errors, and where in an object they are ----------------------------------------------------
+
+class YamlError(Exception):
+    """Input that is not YAML we can read. The message never quotes scalar values.
+
+    `path` is where in the object the problem is (e.g. `spec.template`), and `item_node` the
+    object's node (an element of `items`, or the functionConfig), when known."""
+
+    def __init__(self, message: str, path: str | None = None, item_node: int = -1) -> None:
+        super().__init__(f"{message} (at {path})" if path else message)
+        self.message = message
+        self.path = path
+        self.item_node = item_node
+
+    @classmethod
+    def at(cls, tree: ryml.Tree, node: int, message: str) -> YamlError:
+        """The error located at `node`: its path inside its item, and the item."""
+        return cls(message, node_path(tree, node) or None, item_root(tree, node))
+
+
+def node_path(tree: ryml.Tree, node: int, top: int = NONE) -> str:
+    """A dotted path (`spec.containers[0].name`) from `top` (default: the item or document the
+    node is in) down to `node`, for messages. Only called after a problem was found."""
+    parts: list[str] = []
+    while node != NONE and node != top and tree.has_parent(node):
+        parent = tree.parent(node)
+        if top == NONE and _is_item_root(tree, parent):
+            top = parent
+        if tree.is_seq(parent):
+            parts.append(f"[{tree.child_pos(parent, node)}]")
+        elif tree.has_key(node):
+            parts.append("." + bytes(tree.key(node)).decode("utf-8", "replace"))
+        node = parent
+    parts.reverse()
+    if len(parts) > 12:  # a path through 100 levels helps nobody; its ends say where
+        parts = [*parts[:6], "...", *parts[-3:]]
+    return "".join(parts).lstrip(".")
+
+
+def item_root(tree: ryml.Tree, node: int) -> int:
+    """The item (element of `items`) or functionConfig that holds `node`, or -1."""
+    while node != NONE and tree.has_parent(node):
+        if _is_item_root(tree, node):
+            return node
+        node = tree.parent(node)
+    return -1
+
+
+def _is_item_root(tree: ryml.Tree, node: int) -> bool:
+    """An element of a ResourceList's `items`, or its `functionConfig`."""
+    if not tree.has_parent(node):
+        return False
+    parent = tree.parent(node)
+    if tree.has_key(node) and bytes(tree.key(node)) == b"functionConfig":
+        return _is_document(tree, parent)
+    return (tree.is_seq(parent) and tree.has_key(parent) and bytes(tree.key(parent)) == b"items"
+            and _is_document(tree, tree.parent(parent)))
+
+
+def _is_document(tree: ryml.Tree, node: int) -> bool:
+    return not tree.has_parent(node) or tree.is_stream(tree.parent(node))
+
+
+# --- parsing -------------------------------------------------------------------------------------
+
+def parse(data: bytes) -> ryml.Tree:
+    """Parse YAML bytes (already checked to be UTF-8) into a ryml tree."""
+    with captured_fd2() as captured:
+        try:
+            return ryml.parse_in_arena(data)
+        except Exception as exc:  # ryml raises its own exception types with empty messages
+            detail = captured.read_text()
+            raise YamlError(_parse_error_text(detail) or "not valid YAML") from exc
+
+
+def _parse_error_text(detail: str) -> str:
+    # ryml prints e.g. "line=14 col=5 (145B): ERROR: [parse] invalid scalar" plus a C++ source line.
+    for line in detail.splitlines():
+        m = re.match(r"line=(\d+) col=(\d+) \(\d+B\): ERROR: \[parse\] (.*)", line.strip())
+        if m:
+            return f"not valid YAML: {m.group(3)} at line {m.group(1)}, column {m.group(2)}"
+    return ""
+
+
+# An alias (`*name`) can only start after a space, a flow indicator or a line start.
+_ALIAS = re.compile(rb"(?:^|[\s\[{,])\*[^\s,\[\]{}]", re.M)
+# An escape in a double-quoted scalar that yields a character ryml would emit raw (see EscapeGuard).
+_RISKY_ESCAPE = re.compile(rb"\\(?:[0abevfrNLP]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+
+
+def may_have_aliases(data: bytes) -> bool:
+    """False when the text holds no YAML alias, so walkers need not check every node for one.
+    A `*` in a plain scalar (a cron schedule) may say True: that only costs speed."""
+    return b"*" in data and _ALIAS.search(data) is not None
+
+
+def has_risky_escapes(data: bytes) -> bool:
+    return b"\\" in data and _RISKY_ESCAPE.search(data) is not None
+
+
+# --- tree access ---------------------------------------------------------------------------------
+
+def child(tree: ryml.Tree, node: int, key: str) -> int:
+    """The value node of `key` in mapping `node`, or NONE."""
+    if node == NONE or not tree.is_map(node):
+        return NONE
+    found: int = tree.find_child(node, key.encode())
+    return found
+
+
+def unique_child(tree: ryml.Tree, node: int, key: str) -> int:
+    """Like `child`, but a second `key` in the mapping is a YamlError naming it: for walks that
+    rewrite what they find (a writer taking the first of two keys and a reader taking the last
+    would disagree). Costs a scan of the siblings after the match."""
+    found = child(tree, node, key)
+    if found != NONE:
+        wanted = key.encode()
+        sibling = tree.next_sibling(found)
+        while sibling != NONE:
+            if bytes(tree.key(sibling)) == wanted:
+                raise YamlError.at(tree, sibling, f"duplicate key {key!r}")
+            sibling = tree.next_sibling(sibling)
+    return found
+
+
+def children(tree: ryml.Tree, node: int) -> Iterator[int]:
+    ch = tree.first_child(node)
+    while ch != NONE:
+        yield ch
+        ch = tree.next_sibling(ch)
+
+
+def key_text(tree: ryml.Tree, node: int) -> str:
+    return bytes(tree.key(node)).decode()
+
+
+def scalar_text(tree: ryml.Tree, node: int) -> str | None:
+    """The text of a scalar value node, or None when it is null, an alias or a collection."""
+    if node == NONE:
+        return None
+    kind = tree.type(node)
+    if not kind & VAL or kind & (VALREF | MAP | SEQ):
+        return None
+    if not kind & VALQUO and tree.val_is_null(node):  # empty, ~ or null written plain
+        return None
+    return bytes(tree.val(node)).decode()
+
+
+def string_value(tree: ryml.Tree, node: int) -> str | None:
+    """A scalar read the way kustomize reads it, as a string (None for null or a collection)."""
+    value = scalar_text(tree, node)
+    if value is None:
+        return None
+    if not tree.type(node) & VALQUO and resolve_plain(value) is None:
+        return None
+    return value
+
+
+def set_string(tree: ryml.Tree, node: int, value: str) -> None:
+    """Replace a scalar's value by a string, quoting it when a plain scalar would read otherwise."""
+    tree._set_val(node, tree.to_arena(value.encode()))
+    if not plain_is_safe(value):
+        tree.set_val_style(node, ryml.VAL_DQUO)
+
+
+def walk(tree: ryml.Tree, node: int) -> Iterator[int]:
+    """`node` and every node below it, last child first: the cheapest walk, where order does not
+    matter."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(children(tree, n))
+
+
+def walk_in_order(tree: ryml.Tree, node: int) -> Iterator[int]:
+    """`node` and every node below it, in the order they are written."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(list(children(tree, n))))
