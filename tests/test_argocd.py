@@ -13,7 +13,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import textwrap
 from importlib.metadata import version as dist_version
 from pathlib import Path
@@ -21,21 +20,24 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import (
+    BIN,
+    REPO,
+    SMALL_RESOURCE_LIST,
+    built_image,
+    podman,
+    run_fn,
+    skip_without_container_tools,
+    write_container_app,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent  # the venv with `secret-sync` and `kubectl` (kustomize)
 KUBECTL = str(BIN / "kubectl") if (BIN / "kubectl").exists() else "kubectl"
-EXAMPLES = ROOT / "examples"
+EXAMPLES = REPO / "examples"
 ARGO = EXAMPLES / "argocd"
-GENERATE = ROOT / "scripts" / "argocd-cmp-generate"
+GENERATE = REPO / "scripts" / "argocd-cmp-generate"
 IMAGE = "localhost/secret-sync:dev"
 
-MISSING = [tool for tool in ("podman", "buildah") if shutil.which(tool) is None]
-needs_container = pytest.mark.skipif(
-    bool(MISSING) and not os.environ.get("CI"),
-    reason=f"{' and '.join(MISSING)} not installed: the Argo CD pod emulation needs the image "
-    "(apt-get install podman buildah runc debootstrap); CI installs them and never skips",
-)
+needs_container = skip_without_container_tools("the Argo CD pod emulation needs the image")
 
 ARGOCD_ENV = {
     "ARGOCD_APP_NAME": "shop-prod",
@@ -76,7 +78,7 @@ def reference_build(overlay: Path, *, kubectl_only: bool = False) -> str:
     """`make run`: kustomize with the docker shim running the installed secret-sync (standalone
     kustomize when installed, as the generate script prefers it, else kubectl kustomize)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECRET_SYNC_")}
-    env["PATH"] = os.pathsep.join([str(ROOT / "scripts" / "docker-shim"), str(BIN),
+    env["PATH"] = os.pathsep.join([str(REPO / "scripts" / "docker-shim"), str(BIN),
                                    os.environ.get("PATH", "")])
     kustomize = None if kubectl_only else shutil.which("kustomize", path=env["PATH"])
     build = [kustomize, "build"] if kustomize else [KUBECTL, "kustomize"]
@@ -99,22 +101,7 @@ def assert_only_manifests(text: str) -> list[dict[str, Any]]:
 def write_app(tmp_path: Path, secret_yaml: str, image: str = IMAGE) -> Path:
     app = tmp_path / "app"
     app.mkdir()
-    (app / "kustomization.yaml").write_text(
-        "resources: [secret.yaml]\ntransformers: [secret-sync.yaml]\n")
-    (app / "secret.yaml").write_text(textwrap.dedent(secret_yaml))
-    (app / "secret-sync.yaml").write_text(textwrap.dedent(f"""\
-        apiVersion: secret-sync.dev/v1alpha1
-        kind: SecretSync
-        metadata:
-          name: secrets
-          annotations:
-            config.kubernetes.io/function: |
-              container: {{image: {image}}}
-        spec:
-          defaultStore: main
-          stores: [{{name: main, provider: {{aws: {{service: SecretsManager, region: eu-west-1}}}}}}]
-        """))
-    return app
+    return write_container_app(app, secret_yaml, image)
 
 
 PLACEHOLDER = """\
@@ -262,11 +249,10 @@ def render_install(route: str, tmp_path: Path) -> dict[tuple[str, str], dict[str
     return {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(res.stdout)}
 
 
-def podman(*args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "run", "--rm",
-         "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096", "--network", "none",
-         *args], capture_output=True, text=True, timeout=300, **kw)
+def podman_run(*args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+    """`podman run` of a throwaway container with the shim's limits and no network."""
+    return podman("run", "--rm", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
+                  "--network", "none", *args, timeout=300, **kw)
 
 
 def mounts(container: dict[str, Any], volumes: dict[str, Path]) -> list[str]:
@@ -291,7 +277,7 @@ def run_init_container(deploy: dict[str, Any], tmp_path: Path) -> dict[str, Path
             d.chmod(0o777)  # an emptyDir is world-writable
             empty_dirs[vol["name"]] = d
     command = init["command"] + init.get("args", [])
-    res = podman(*mounts(init, empty_dirs), "--entrypoint", command[0], IMAGE, *command[1:])
+    res = podman_run(*mounts(init, empty_dirs), "--entrypoint", command[0], IMAGE, *command[1:])
     assert res.returncode == 0, res.stderr
     return empty_dirs
 
@@ -308,12 +294,7 @@ NO_PYTHON = (
 
 @pytest.fixture(scope="module")
 def image() -> str:
-    env = dict(os.environ, IMAGE=IMAGE, PYTHON=sys.executable)
-    res = subprocess.run([str(ROOT / "scripts" / "build-image")], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=900)
-    if res.returncode != 0:
-        pytest.fail(f"scripts/build-image failed:\n{res.stdout}\n{res.stderr}")
-    return IMAGE
+    return built_image(IMAGE)
 
 
 @needs_container
@@ -327,24 +308,7 @@ def test_exec_route_repo_server_runs_the_bundle_without_python(image: str, tmp_p
                       if c["name"] == "argocd-repo-server"]
 
     # kustomize --enable-exec runs `exec: {path: secret-sync}` by PATH lookup, in the app dir.
-    rl = textwrap.dedent("""\
-        apiVersion: config.kubernetes.io/v1
-        kind: ResourceList
-        functionConfig:
-          apiVersion: secret-sync.dev/v1alpha1
-          kind: SecretSync
-          metadata: {name: secrets}
-          spec:
-            defaultStore: main
-            stores: [{name: main, provider: {aws: {service: SecretsManager, region: eu-west-1}}}]
-        items:
-        - apiVersion: v1
-          kind: Secret
-          metadata:
-            name: app-db
-            namespace: app
-            annotations: {secret-sync.dev/remote-key: app/db}
-          stringData: {password: ""}
+    rl = SMALL_RESOURCE_LIST + textwrap.dedent("""\
         - apiVersion: apps/v1
           kind: Deployment
           metadata: {name: web, namespace: app}
@@ -356,12 +320,11 @@ def test_exec_route_repo_server_runs_the_bundle_without_python(image: str, tmp_p
                   image: nginx
                   envFrom: [{secretRef: {name: app-db}}]
         """)
-    res = podman("-i", "--user", "0", *mounts(repo_server, volumes),
-                 "-e", "PATH=/usr/local/bin:/usr/bin:/bin", "--entrypoint", "sh", image,
-                 "-c", NO_PYTHON, "sh", "secret-sync", input=rl)
+    res = podman_run("-i", "--user", "0", *mounts(repo_server, volumes),
+                     "-e", "PATH=/usr/local/bin:/usr/bin:/bin", "--entrypoint", "sh", image,
+                     "-c", NO_PYTHON, "sh", "secret-sync", input=rl)
     assert res.returncode == 0, res.stderr
-    direct = subprocess.run([str(BIN / "secret-sync")], input=rl, capture_output=True,
-                            text=True, timeout=60)
+    direct = run_fn(rl)
     assert direct.returncode == 0, direct.stderr
     assert res.stdout == direct.stdout
     assert "kind: ExternalSecret" in res.stdout
@@ -388,11 +351,11 @@ def test_cmp_route_sidecar_generates_the_same_manifests(image: str, tmp_path: Pa
         p.chmod(p.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if p.is_dir() else 0))
     env_flags = [f"--env={k}={v}" for k, v in ARGOCD_ENV.items()]
     command = plugin()["spec"]["generate"]["command"]
-    res = podman("--user", "0", *mounts(sidecar, {k: v for k, v in volumes.items()
-                                                  if k == "secret-sync-tools"}),
-                 "-v", f"{KUBECTL}:/usr/local/bin/kubectl:ro", "-v", f"{repo}:/cmp/repo:ro",
-                 "-w", "/cmp/repo/overlays/prod", "-e", "PATH=/usr/local/bin:/usr/bin:/bin",
-                 *env_flags, "--entrypoint", "sh", image, "-c", NO_PYTHON, "sh", *command)
+    res = podman_run("--user", "0", *mounts(sidecar, {k: v for k, v in volumes.items()
+                                                      if k == "secret-sync-tools"}),
+                     "-v", f"{KUBECTL}:/usr/local/bin/kubectl:ro", "-v", f"{repo}:/cmp/repo:ro",
+                     "-w", "/cmp/repo/overlays/prod", "-e", "PATH=/usr/local/bin:/usr/bin:/bin",
+                     *env_flags, "--entrypoint", "sh", image, "-c", NO_PYTHON, "sh", *command)
     assert res.returncode == 0, res.stderr
     assert_only_manifests(res.stdout)
     assert res.stdout == reference_build(EXAMPLES / "kustomize" / "overlays" / "prod",

@@ -12,26 +12,27 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import textwrap
 from importlib.metadata import version as dist_version
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import (
+    BIN,
+    REPO,
+    SHIM_DIR,
+    SMALL_RESOURCE_LIST,
+    build_image,
+    built_image,
+    podman,
+    skip_without_container_tools,
+    write_container_app,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent  # the venv with `secret-sync` and `kubectl` (kustomize)
-SHIM_DIR = ROOT / "scripts" / "docker-shim"
-OVERLAY = ROOT / "examples" / "kustomize" / "overlays" / "prod"
+OVERLAY = REPO / "examples" / "kustomize" / "overlays" / "prod"
 KUBECTL = shutil.which("kubectl", path=str(BIN)) or shutil.which("kubectl")
 
-MISSING = [tool for tool in ("podman", "buildah") if shutil.which(tool) is None]
-needs_container = pytest.mark.skipif(
-    bool(MISSING) and not os.environ.get("CI"),
-    reason=f"{' and '.join(MISSING)} not installed: the image cannot be built or run here "
-    "(apt-get install podman buildah runc debootstrap); CI installs them and never skips",
-)
+needs_container = skip_without_container_tools("the image cannot be built or run here")
 
 # What kyaml's container runtime passes to `docker run` (kustomize v5, see docs/krm-contract.md).
 KUSTOMIZE_RUN_ARGS = [
@@ -46,24 +47,11 @@ def example_image() -> str:
     return str(function["container"]["image"])
 
 
-def podman(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs", *args],
-        capture_output=True, text=True, timeout=120, **kw,  # type: ignore[call-overload]
-    )
-
-
 def shim(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """`docker ...` as kustomize calls it, answered by podman through the shim."""
     env = dict(os.environ, SECRET_SYNC_SHIM_RUNTIME="podman")
     return subprocess.run([str(SHIM_DIR / "docker"), *args], input=stdin, env=env,
                           capture_output=True, text=True, timeout=120)
-
-
-def build_image(image: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, IMAGE=image, PYTHON=sys.executable)
-    return subprocess.run([str(ROOT / "scripts" / "build-image")], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)
 
 
 def image_id(image: str) -> str:
@@ -72,11 +60,7 @@ def image_id(image: str) -> str:
 
 @pytest.fixture(scope="module")
 def image() -> str:
-    name = example_image()
-    res = build_image(name)
-    if res.returncode != 0:
-        pytest.fail(f"scripts/build-image failed:\n{res.stdout}\n{res.stderr}")
-    return name
+    return built_image(example_image())
 
 
 def kustomize(overlay: Path, *, container: bool) -> subprocess.CompletedProcess[bytes]:
@@ -107,7 +91,7 @@ def kustomize(overlay: Path, *, container: bool) -> subprocess.CompletedProcess[
 def test_release_tags_are_immutable_version_plus_minor_and_major(
     version: str, tags: list[str]
 ) -> None:
-    res = subprocess.run([str(ROOT / "scripts" / "image-tags"), version],
+    res = subprocess.run([str(REPO / "scripts" / "image-tags"), version],
                          capture_output=True, text=True, check=True)
     assert res.stdout.split() == tags
     assert "latest" not in res.stdout
@@ -115,7 +99,7 @@ def test_release_tags_are_immutable_version_plus_minor_and_major(
 
 @pytest.mark.parametrize("version", ["latest", "1.4", "dev", "01.2.3"])
 def test_release_tags_reject_non_versions(version: str) -> None:
-    res = subprocess.run([str(ROOT / "scripts" / "image-tags"), version],
+    res = subprocess.run([str(REPO / "scripts" / "image-tags"), version],
                          capture_output=True, text=True)
     assert res.returncode != 0
     assert res.stdout == ""
@@ -165,26 +149,7 @@ def test_function_runs_as_nobody_without_network(image: str) -> None:
     assert probe.stdout.split(" ", 1) == ["65534", "['lo']\n"]
 
     # ... and the function does its whole job in there.
-    rl = textwrap.dedent("""\
-        apiVersion: config.kubernetes.io/v1
-        kind: ResourceList
-        functionConfig:
-          apiVersion: secret-sync.dev/v1alpha1
-          kind: SecretSync
-          metadata: {name: secrets}
-          spec:
-            defaultStore: main
-            stores: [{name: main, provider: {aws: {service: SecretsManager, region: eu-west-1}}}]
-        items:
-        - apiVersion: v1
-          kind: Secret
-          metadata:
-            name: app-db
-            namespace: app
-            annotations: {secret-sync.dev/remote-key: app/db}
-          stringData: {password: ""}
-        """)
-    res = shim(*KUSTOMIZE_RUN_ARGS, image, stdin=rl)
+    res = shim(*KUSTOMIZE_RUN_ARGS, image, stdin=SMALL_RESOURCE_LIST)
     assert res.returncode == 0, res.stderr
     out = yaml.safe_load(res.stdout)
     assert out["kind"] == "ResourceList"
@@ -213,9 +178,7 @@ def test_kustomize_container_build_equals_direct_build(image: str) -> None:
 @needs_container
 def test_kustomize_container_error_fails_the_build(image: str, tmp_path: Path) -> None:
     value = "pl41n-text-password"
-    (tmp_path / "kustomization.yaml").write_text(
-        "resources: [secret.yaml]\ntransformers: [secret-sync.yaml]\n")
-    (tmp_path / "secret.yaml").write_text(textwrap.dedent(f"""\
+    write_container_app(tmp_path, f"""\
         apiVersion: v1
         kind: Secret
         metadata:
@@ -223,19 +186,7 @@ def test_kustomize_container_error_fails_the_build(image: str, tmp_path: Path) -
           annotations: {{secret-sync.dev/remote-key: app/db}}
         stringData:
           password: {value}
-        """))
-    (tmp_path / "secret-sync.yaml").write_text(textwrap.dedent(f"""\
-        apiVersion: secret-sync.dev/v1alpha1
-        kind: SecretSync
-        metadata:
-          name: secrets
-          annotations:
-            config.kubernetes.io/function: |
-              container: {{image: {image}}}
-        spec:
-          defaultStore: main
-          stores: [{{name: main, provider: {{aws: {{service: SecretsManager, region: eu-west-1}}}}}}]
-        """))
+        """, image)
     res = kustomize(tmp_path, container=True)
     assert res.returncode != 0
     assert res.stdout == b""
@@ -247,16 +198,16 @@ def test_kustomize_container_error_fails_the_build(image: str, tmp_path: Path) -
 # ---- catalog metadata ---------------------------------------------------------------------------
 
 def test_catalog_metadata_points_at_real_examples_and_the_published_image() -> None:
-    meta = yaml.safe_load((ROOT / "metadata.yaml").read_text())
+    meta = yaml.safe_load((REPO / "metadata.yaml").read_text())
     assert set(meta["tags"]) == {"mutator", "validator"}
     assert meta["license"] == "Apache-2.0"
     assert ":" not in meta["image"].rsplit("/", 1)[1]  # the catalog names the image, not a tag
     for url in meta["examplePackageURLs"]:
         assert url.startswith(meta["sourceURL"] + "/")
-        assert (ROOT / url.removeprefix(meta["sourceURL"] + "/")).is_dir(), url
+        assert (REPO / url.removeprefix(meta["sourceURL"] + "/")).is_dir(), url
     # Every install manifest pins that image at the current version, never a moving tag.
     pinned = f"{meta['image']}:v{dist_version('secret-sync')}"
-    for patch in sorted((ROOT / "examples" / "argocd").rglob("repo-server-patch.yaml")):
+    for patch in sorted((REPO / "examples" / "argocd").rglob("repo-server-patch.yaml")):
         doc = yaml.safe_load(patch.read_text())
         images = [c["image"] for c in doc["spec"]["template"]["spec"]["initContainers"]]
         assert images == [pinned], patch

@@ -20,11 +20,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import SECRET_SYNC
 
 from krm_fn import evalcmd
-
-BIN = Path(sys.executable).parent  # the venv that has the `secret-sync` console script
-SECRET_SYNC = str(BIN / "secret-sync")
 
 CONFIG = """\
 apiVersion: secret-sync.dev/v1alpha1

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO, SECRET_SYNC, SHARED, coverage_note
+from conftest import REPO, SHARED, aws_config_text, coverage_note, resource_list_text, run_fn
 from ruamel.yaml import YAML
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # same YAML 1.1 resolver, faster
@@ -114,18 +114,7 @@ REWRITTEN = [
     ("spec", "template", "spec", "volumes", 0, "secret", "secretName"),
     ("spec", "template", "spec", "volumes", 1, "projected", "sources", 0, "secret", "name"),
 ]
-CONFIG = """\
-functionConfig:
-  apiVersion: secret-sync.dev/v1alpha1
-  kind: SecretSync
-  metadata: {name: fidelity}
-  spec:
-    defaultStore: aws
-    stores:
-    - name: aws
-      provider:
-        aws: {service: SecretsManager, region: eu-west-1}
-"""
+CONFIG = aws_config_text("fidelity")
 
 _DOC_START = re.compile(r"^---(\s.*)?$")
 _DOC_END = re.compile(r"^\.\.\.\s*$")
@@ -200,10 +189,10 @@ def comparable(value: Any) -> Any:
 
 
 def run(stdin: str) -> str:
-    proc = subprocess.run([SECRET_SYNC], input=stdin.encode(), capture_output=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr.decode()
-    assert not proc.stderr, proc.stderr.decode()
-    return proc.stdout.decode()
+    res = run_fn(stdin, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert not res.stderr, res.stderr
+    return res.stdout
 
 
 def generated(item: dict[str, Any]) -> bool:
@@ -226,8 +215,7 @@ def check_file(path: Path) -> None:
     objects = [d for d in docs if is_object(d)]
     COUNTS["skipped"] += len(docs) - len(objects)  # e.g. a patch without metadata.name
     assert objects, f"{path.name} holds no Kubernetes object"
-    stdin = ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
-             + PLACEHOLDER + "".join(as_item(d) for d in objects) + WORKLOAD + CONFIG)
+    stdin = resource_list_text(PLACEHOLDER + "".join(as_item(d) for d in objects) + WORKLOAD, CONFIG)
     stdout = run(stdin)
 
     for reading, load in READINGS.items():

@@ -13,58 +13,27 @@ README.md "Hostile and malformed input" is the table of these rows (case -> answ
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 import yaml
-from conftest import SECRET_SYNC, coverage_note
+from conftest import (
+    RESOURCE_LIST_HEADER,
+    WEB_DEPLOYMENT,
+    aws_config_text,
+    coverage_note,
+    placeholder_text,
+    resource_list_text,
+    run_fn,
+)
 
 TIME_LIMIT = 5.0  # seconds of wall time per run; the slowest row takes about one
 MARKER = "LEAK-MARKER-1234"
 
-HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
-CONFIG = """\
-functionConfig:
-  apiVersion: secret-sync.dev/v1alpha1
-  kind: SecretSync
-  metadata: {name: secrets}
-  spec:
-    defaultStore: aws
-    stores:
-    - name: aws
-      provider:
-        aws: {service: SecretsManager, region: eu-west-1}
-"""
-PLACEHOLDER = """\
-- apiVersion: v1
-  kind: Secret
-  metadata:
-    name: app-db
-    namespace: shop
-    annotations:
-      secret-sync.dev/remote-key: prod/app/db
-  stringData:
-    username: ""
-"""
-DEPLOYMENT = """\
-- apiVersion: apps/v1
-  kind: Deployment
-  metadata:
-    name: web
-    namespace: shop
-  spec:
-    template:
-      spec:
-        containers:
-        - name: app
-          envFrom:
-          - secretRef: {name: app-db}
-"""
+CONFIG = aws_config_text("secrets")
+PLACEHOLDER = placeholder_text('  stringData:\n    username: ""\n')
 CONFIGMAP = """\
 - apiVersion: v1
   kind: ConfigMap
@@ -76,8 +45,8 @@ CONFIGMAP = """\
 """
 
 
-def resource_list(items: str = PLACEHOLDER + DEPLOYMENT, config: str = CONFIG) -> bytes:
-    return (HEADER + "items:\n" + items + config).encode()
+def resource_list(items: str = PLACEHOLDER + WEB_DEPLOYMENT, config: str = CONFIG) -> bytes:
+    return resource_list_text(items, config).encode()
 
 
 def billion_laughs(indent: int) -> str:
@@ -192,9 +161,9 @@ CASES: list[Case] = [
     Case("two-documents", lambda: resource_list() + b"---\n" + resource_list(),
          ["2 YAML documents", "expected one ResourceList"],
          answer="exit 1: `stdin holds N YAML documents; expected one ResourceList`"),
-    Case("items-mapping", lambda: HEADER.encode() + b"items: {a: 1}\n",
+    Case("items-mapping", lambda: RESOURCE_LIST_HEADER.encode() + b"items: {a: 1}\n",
          ["items must be a list"], answer="exit 1: `ResourceList field items must be a list`"),
-    Case("items-scalar", lambda: HEADER.encode() + b"items: everything\n",
+    Case("items-scalar", lambda: RESOURCE_LIST_HEADER.encode() + b"items: everything\n",
          ["items must be a list"], answer="exit 1: same"),
     Case("item-not-mapping", lambda: resource_list(PLACEHOLDER + "- just a string\n"),
          ["items[1] is not a mapping"], answer="exit 1: `items[N] is not a mapping`"),
@@ -263,7 +232,7 @@ CASES: list[Case] = [
                 "YAML emitter writes` (no Kubernetes object comes close; the ApplicationSet CRD "
                 "is 35)"),
     Case("deep-flow-workload",
-         lambda: resource_list(PLACEHOLDER + DEPLOYMENT + f"    x: {flow_nesting(DEEP)}\n"),
+         lambda: resource_list(PLACEHOLDER + WEB_DEPLOYMENT + f"    x: {flow_nesting(DEEP)}\n"),
          ["Deployment shop/web", "nested deeper than"], answer="exit 1 in < 1 s: same"),
     Case("deep-flow-mapping-unowned",
          lambda: resource_list(CONFIGMAP + "  x: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n"),
@@ -272,7 +241,7 @@ CASES: list[Case] = [
          lambda: resource_list(CONFIGMAP + "  x:\n" + block_map_nesting(3000, 3)),
          ["ConfigMap shop/settings", "nested deeper than 63 levels"], answer="exit 1: same"),
     Case("deep-block-maps-workload",
-         lambda: resource_list(PLACEHOLDER + DEPLOYMENT + "    x:\n" + block_map_nesting(3000, 5)),
+         lambda: resource_list(PLACEHOLDER + WEB_DEPLOYMENT + "    x:\n" + block_map_nesting(3000, 5)),
          ["Deployment shop/web", "nested deeper than"], answer="exit 1: same"),
     Case("deep-block-sequences-unowned",
          lambda: resource_list(CONFIGMAP + "  x:\n" + compact_seq_nesting(DEEP, 2)),
@@ -340,7 +309,7 @@ CASES: list[Case] = [
          answer="exit 1: `items[N] metadata.annotations: duplicate key 'k'`: top-level, "
                 "metadata and annotation keys are checked in every item"),
     Case("duplicate-key-workload-reference",
-         lambda: resource_list(PLACEHOLDER + DEPLOYMENT.replace(
+         lambda: resource_list(PLACEHOLDER + WEB_DEPLOYMENT.replace(
              "{name: app-db}", "{name: other, name: app-db}")),
          ["Deployment shop/web",
           "field spec.template.spec.containers[0].envFrom[0].secretRef.name",
@@ -450,23 +419,12 @@ CASES: list[Case] = [
          answer="exit 1: the target Secret the ExternalSecret would create already is an object "
                 "of the input (ESO and the user's manifest would fight over it)"),
     Case("reference-to-namespace-not-in-input",
-         lambda: resource_list(PLACEHOLDER + DEPLOYMENT
-                               + DEPLOYMENT.replace("namespace: shop", "namespace: ghost")),
+         lambda: resource_list(PLACEHOLDER + WEB_DEPLOYMENT
+                               + WEB_DEPLOYMENT.replace("namespace: shop", "namespace: ghost")),
          [], exit_code=0, check=_other_namespace_untouched,
          answer="exit 0: a reference in a namespace without that placeholder names another "
                 "Secret and stays as it is"),
 ]
-
-
-def run(case: Case) -> tuple[subprocess.CompletedProcess[bytes], float]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SECRET_SYNC_DEBUG", "SECRET_SYNC_MAX_INPUT_BYTES")}
-    env.update(case.env)
-    data = case.stdin()
-    start = time.monotonic()
-    proc = subprocess.run([SECRET_SYNC], input=data, capture_output=True, env=env,
-                          timeout=TIME_LIMIT * 4)
-    return proc, time.monotonic() - start
 
 
 def _param(case: Case) -> object:
@@ -476,15 +434,15 @@ def _param(case: Case) -> object:
 
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_hostile_input(case: Case) -> None:
-    proc, elapsed = run(case)
-    stderr = proc.stderr.decode("utf-8", "replace")
-    stdout = proc.stdout.decode("utf-8")  # always UTF-8, even for garbage input
+    res = run_fn(case.stdin(), env=case.env, timeout=TIME_LIMIT * 4)
+    # run_fn decodes strictly: stdout and stderr are UTF-8 even for garbage input
+    stderr, stdout = res.stderr, res.stdout
 
-    assert proc.returncode == case.exit_code, stderr
+    assert res.returncode == case.exit_code, stderr
     assert "Traceback" not in stderr
     assert "internal error" not in stderr
     assert "ERROR:" not in stderr, "a C++ diagnostic from ryml leaked onto stderr"
-    assert elapsed < TIME_LIMIT, f"took {elapsed:.1f} s"
+    assert res.seconds < TIME_LIMIT, f"took {res.seconds:.1f} s"
     for fragment in case.stderr:
         assert fragment in stderr, f"{fragment!r} not in stderr:\n{stderr[:2000]}"
     assert MARKER not in stderr and MARKER not in stdout
@@ -518,10 +476,8 @@ def test_every_row_has_an_answer_and_the_table_lists_it() -> None:
 
 def test_debug_shows_traceback_for_internal_errors_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """SECRET_SYNC_DEBUG=1 does not turn a handled input error into a traceback."""
-    env = {**os.environ, "SECRET_SYNC_DEBUG": "1"}
-    proc = subprocess.run([SECRET_SYNC], input=resource_list(PLACEHOLDER + "  extra:\n"
-                                                            + billion_laughs(4)),
-                          capture_output=True, env=env, timeout=TIME_LIMIT * 4)
-    assert proc.returncode == 1
-    assert b"Traceback" not in proc.stderr
-    assert b"alias bomb" in proc.stderr
+    res = run_fn(resource_list(PLACEHOLDER + "  extra:\n" + billion_laughs(4)),
+                 env={"SECRET_SYNC_DEBUG": "1"}, timeout=TIME_LIMIT * 4)
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr
+    assert "alias bomb" in res.stderr

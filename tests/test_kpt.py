@@ -7,15 +7,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import BIN, REPO
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "kpt"
-BIN = Path(sys.executable).parent  # the venv that has the `secret-sync` console script
+EXAMPLE = REPO / "examples" / "kpt"
 
 KPT = shutil.which("kpt")
 pytestmark = pytest.mark.skipif(

@@ -11,37 +11,18 @@ as it went in.
 from __future__ import annotations
 
 import base64
-import os
-import subprocess
 from typing import Any
 
 import pytest
 import yaml
-from conftest import SECRET_SYNC
+from conftest import WEB_DEPLOYMENT, aws_config_text, placeholder_text, resource_list_text, run_fn
 
 MARKER = "LEAK-MARKER-1234"
 MARKER_B64 = base64.b64encode(MARKER.encode()).decode()
 FORMS = (MARKER, MARKER_B64)
 
-HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
-CONFIG = """\
-functionConfig:
-  apiVersion: secret-sync.dev/v1alpha1
-  kind: SecretSync
-  metadata: {name: secrets}
-  spec:
-    defaultStore: aws
-    stores:
-    - name: aws
-      provider:
-        aws: {service: SecretsManager, region: eu-west-1}
-"""
+CONFIG = aws_config_text("secrets")
 VALIDATE_CONFIG = CONFIG + "    mode: validate\n"
-
-
-def placeholder(body: str = '  stringData:\n    password: ""\n', annotations: str = "") -> str:
-    return ("- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: app-db\n    namespace: shop\n"
-            "    annotations:\n      secret-sync.dev/remote-key: prod/app/db\n" + annotations + body)
 
 
 PLAIN_SECRET = f"""\
@@ -59,28 +40,12 @@ PLAIN_SECRET = f"""\
       line one {MARKER}
       line two
 """
-WORKLOAD = """\
-- apiVersion: apps/v1
-  kind: Deployment
-  metadata:
-    name: web
-    namespace: shop
-  spec:
-    template:
-      spec:
-        containers:
-        - name: app
-          envFrom:
-          - secretRef: {name: app-db}
-          - secretRef: {name: tls-legacy}
-"""
+WORKLOAD = WEB_DEPLOYMENT + "          - secretRef: {name: tls-legacy}\n"
 
 
 def run(items: str, config: str = CONFIG, *args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_SYNC_DEBUG"}
-    proc = subprocess.run([SECRET_SYNC, *args], input=(HEADER + items + config).encode(),
-                          capture_output=True, env=env, timeout=60)
-    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+    res = run_fn(resource_list_text(items, config), *args)
+    return res.returncode, res.stdout, res.stderr
 
 
 def assert_no_marker(text: str, where: str) -> None:
@@ -105,7 +70,7 @@ def check_output(stdout: str, stderr: str, passthrough: set[str]) -> dict[str, A
 # --- success runs -----------------------------------------------------------------------------------
 
 def test_user_secret_passes_through_unchanged_and_nowhere_else() -> None:
-    code, stdout, stderr = run(placeholder() + PLAIN_SECRET + WORKLOAD)
+    code, stdout, stderr = run(placeholder_text() + PLAIN_SECRET + WORKLOAD)
     assert code == 0, stderr
     out = check_output(stdout, stderr, passthrough={"tls-legacy"})
     (secret,) = [i for i in out["items"] if i["kind"] == "Secret"]
@@ -121,7 +86,7 @@ def test_values_covered_by_refs_are_dropped() -> None:
     body = (f'  stringData:\n    DB_URL: "{MARKER}"\n  data:\n    DB_PASS: {MARKER_B64}\n')
     refs = ("      secret-sync.dev/refs: |\n"
             "        DB_URL: {key: prod/app/url}\n        DB_PASS: {key: prod/app/pass}\n")
-    code, stdout, stderr = run(placeholder(body, refs) + WORKLOAD)
+    code, stdout, stderr = run(placeholder_text(body, refs) + WORKLOAD)
     assert code == 0, stderr
     check_output(stdout, stderr, passthrough=set())
     assert_no_marker(stdout, "stdout")
@@ -131,7 +96,7 @@ def test_last_applied_configuration_is_not_copied() -> None:
     """kubectl's last-applied-configuration of a placeholder can hold the values it once had."""
     applied = ("      kubectl.kubernetes.io/last-applied-configuration: "
                f"'{{\"stringData\":{{\"password\":\"{MARKER}\"}}}}'\n")
-    code, stdout, stderr = run(placeholder(annotations=applied) + WORKLOAD)
+    code, stdout, stderr = run(placeholder_text(annotations=applied) + WORKLOAD)
     assert code == 0, stderr
     check_output(stdout, stderr, passthrough=set())
     assert_no_marker(stdout, "stdout")
@@ -139,7 +104,7 @@ def test_last_applied_configuration_is_not_copied() -> None:
 
 def test_validate_mode_success_keeps_only_the_allowed_secret() -> None:
     config = VALIDATE_CONFIG + "    validate: {allowNames: [shop/tls-legacy]}\n"
-    code, stdout, stderr = run(placeholder() + PLAIN_SECRET, config)
+    code, stdout, stderr = run(placeholder_text() + PLAIN_SECRET, config)
     assert code == 0, stderr
     check_output(stdout, stderr, passthrough={"tls-legacy"})
 
@@ -147,41 +112,41 @@ def test_validate_mode_success_keeps_only_the_allowed_secret() -> None:
 # --- failure runs -----------------------------------------------------------------------------------
 
 FAILURES = {
-    "literal-stringData": (placeholder(f"  stringData:\n    password: {MARKER}\n"), CONFIG,
+    "literal-stringData": (placeholder_text(f"  stringData:\n    password: {MARKER}\n"), CONFIG,
                            "carries a literal value"),
-    "literal-data-base64": (placeholder(f"  data:\n    password: {MARKER_B64}\n"), CONFIG,
+    "literal-data-base64": (placeholder_text(f"  data:\n    password: {MARKER_B64}\n"), CONFIG,
                             "carries a literal value"),
-    "literal-block-scalar": (placeholder(f"  stringData:\n    cert: |\n      {MARKER}\n"), CONFIG,
+    "literal-block-scalar": (placeholder_text(f"  stringData:\n    cert: |\n      {MARKER}\n"), CONFIG,
                              "carries a literal value"),
-    "literal-nested-mapping": (placeholder(f"  stringData:\n    p: {{x: {MARKER}}}\n"), CONFIG,
+    "literal-nested-mapping": (placeholder_text(f"  stringData:\n    p: {{x: {MARKER}}}\n"), CONFIG,
                                "carries a literal value"),
-    "literal-with-user-secret": (placeholder(f"  stringData:\n    password: {MARKER}\n")
+    "literal-with-user-secret": (placeholder_text(f"  stringData:\n    password: {MARKER}\n")
                                  + PLAIN_SECRET + WORKLOAD, CONFIG, "carries a literal value"),
-    "user-secret-and-config-error": (placeholder() + PLAIN_SECRET + WORKLOAD,
+    "user-secret-and-config-error": (placeholder_text() + PLAIN_SECRET + WORKLOAD,
                                      CONFIG + "    naming: {strategy: random}\n", "spec.naming"),
     "user-secret-and-unknown-store": (
-        placeholder(annotations="      secret-sync.dev/store: nope\n") + PLAIN_SECRET,
+        placeholder_text(annotations="      secret-sync.dev/store: nope\n") + PLAIN_SECRET,
         CONFIG, "unknown store"),
-    "duplicate-key-with-values": (placeholder(f"  stringData:\n    p: {MARKER}\n    p: {MARKER}\n"),
+    "duplicate-key-with-values": (placeholder_text(f"  stringData:\n    p: {MARKER}\n    p: {MARKER}\n"),
                                   CONFIG, "duplicate key 'p'"),
-    "unterminated-quote-in-value": (placeholder(f'  stringData:\n    p: "{MARKER}\n'), CONFIG,
+    "unterminated-quote-in-value": (placeholder_text(f'  stringData:\n    p: "{MARKER}\n'), CONFIG,
                                     "not valid YAML"),
-    "colon-in-plain-value": (placeholder(f"  stringData:\n    p: {MARKER}: x\n"), CONFIG,
+    "colon-in-plain-value": (placeholder_text(f"  stringData:\n    p: {MARKER}: x\n"), CONFIG,
                              "not valid YAML"),
-    "refs-not-yaml": (placeholder(annotations=f'      secret-sync.dev/refs: "p: [{MARKER}"\n'),
+    "refs-not-yaml": (placeholder_text(annotations=f'      secret-sync.dev/refs: "p: [{MARKER}"\n'),
                       CONFIG, "refs is not YAML"),
-    "refs-bad-values": (placeholder(annotations="      secret-sync.dev/refs: |\n"
-                                    f"        password: {{key: a, decodingStrategy: {MARKER}, "
-                                    f"bogus: {MARKER}}}\n"), CONFIG, "decodingStrategy must be"),
+    "refs-bad-values": (placeholder_text(annotations="      secret-sync.dev/refs: |\n"
+                                         f"        password: {{key: a, decodingStrategy: {MARKER}, "
+                                         f"bogus: {MARKER}}}\n"), CONFIG, "decodingStrategy must be"),
     "alias-bomb-anchored-on-value": (
-        placeholder(f"  stringData:\n    password: ''\n  x:\n    a: &a ['{MARKER}']\n"
-                    + "".join(f"    b{i}: &b{i} [" + ", ".join(["*" + ("a" if i == 0 else f"b{i-1}")] * 12)
-                              + "]\n" for i in range(8))), CONFIG, "alias bomb"),
-    "deep-nesting-around-value": (placeholder(f"  stringData:\n    p: {'[' * 200}{MARKER}{']' * 200}\n"),
+        placeholder_text(f"  stringData:\n    password: ''\n  x:\n    a: &a ['{MARKER}']\n"
+                         + "".join(f"    b{i}: &b{i} [" + ", ".join(["*" + ("a" if i == 0 else f"b{i-1}")] * 12)
+                                   + "]\n" for i in range(8))), CONFIG, "alias bomb"),
+    "deep-nesting-around-value": (placeholder_text(f"  stringData:\n    p: {'[' * 200}{MARKER}{']' * 200}\n"),
                                   CONFIG, "nested deeper"),
     "validate-mode-inline-data": (PLAIN_SECRET, VALIDATE_CONFIG, "carries inline data"),
     "validate-command-inline-data": (PLAIN_SECRET, CONFIG, "carries inline data"),
-    "control-character-in-value": (placeholder(f"  stringData:\n    p: {MARKER}\x01\n"), CONFIG,
+    "control-character-in-value": (placeholder_text(f"  stringData:\n    p: {MARKER}\x01\n"), CONFIG,
                                    "control character"),
 }
 
@@ -204,7 +169,7 @@ def test_marker_in_provider_config_only_reaches_the_store() -> None:
     values); it must not show up anywhere else, and not at all when the run fails."""
     config = CONFIG.replace("aws: {service: SecretsManager, region: eu-west-1}",
                             f"fake: {{data: [{{key: k, value: {MARKER}}}]}}")
-    code, stdout, stderr = run(placeholder() + WORKLOAD, config)
+    code, stdout, stderr = run(placeholder_text() + WORKLOAD, config)
     assert code == 0, stderr
     out = yaml.safe_load(stdout)
     assert_no_marker(stderr, "stderr")
@@ -215,6 +180,6 @@ def test_marker_in_provider_config_only_reaches_the_store() -> None:
     (store,) = [i for i in out["items"] if i["kind"] == "ClusterSecretStore"]
     assert store["spec"]["provider"]["fake"]["data"][0]["value"] == MARKER
 
-    code, stdout, stderr = run(placeholder() + WORKLOAD, config + "    naming: {strategy: x}\n")
+    code, stdout, stderr = run(placeholder_text() + WORKLOAD, config + "    naming: {strategy: x}\n")
     assert code == 1
     assert_no_marker(stderr + stdout, "a failed run")

@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import BIN, SECRET_SYNC, have, kustomize_build
+from conftest import BIN, aws_config_text, have, kustomize_build, placeholder_text, resource_list_text, run_fn
 
 MARKER = "LEAK-MARKER-1234"
 MARKER_B64 = "TEVBSy1NQVJLRVItMTIzNA=="  # base64 of MARKER
 
-HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 VALIDATE = """\
 functionConfig:
   apiVersion: secret-sync.dev/v1alpha1
@@ -30,30 +29,8 @@ functionConfig:
   spec:
     mode: validate
 """
-TRANSFORM = """\
-functionConfig:
-  apiVersion: secret-sync.dev/v1alpha1
-  kind: SecretSync
-  metadata: {name: transform}
-  spec:
-    defaultStore: aws
-    stores:
-    - name: aws
-      provider:
-        aws: {service: SecretsManager, region: eu-west-1}
-"""
-PLACEHOLDER = """\
-- apiVersion: v1
-  kind: Secret
-  metadata:
-    name: app-db
-    namespace: shop
-    annotations:
-      secret-sync.dev/remote-key: prod/app/db
-  stringData:
-    username: ""
-    password: ~
-"""
+TRANSFORM = aws_config_text("transform")
+PLACEHOLDER = placeholder_text('  stringData:\n    username: ""\n    password: ~\n')
 INLINE = f"""\
 - apiVersion: v1
   kind: Secret
@@ -85,14 +62,9 @@ OTHER = """\
 
 
 def run(items: str, config: str | None = VALIDATE, *args: str) -> tuple[int, dict[str, Any], str]:
-    stdin = HEADER + "items:\n" + items + (config or "")
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_SYNC_DEBUG"}
-    proc = subprocess.run([SECRET_SYNC, *args], input=stdin.encode(), capture_output=True,
-                          env=env, timeout=60)
-    stderr = proc.stderr.decode()
-    stdout = proc.stdout.decode()
-    assert "Traceback" not in stderr
-    return proc.returncode, yaml.safe_load(stdout), stderr
+    res = run_fn(resource_list_text(items, config or ""), *args)
+    assert "Traceback" not in res.stderr
+    return res.returncode, yaml.safe_load(res.stdout), res.stderr
 
 
 def with_validate(extra: str) -> str:
@@ -136,7 +108,7 @@ def test_placeholders_and_empty_secrets_pass_unchanged() -> None:
     code, out, stderr = run(PLACEHOLDER + OTHER)
     assert code == 0, stderr
     # a validator changes nothing: the placeholder is still there, nothing was generated
-    assert out["items"] == yaml.safe_load(HEADER + "items:\n" + PLACEHOLDER + OTHER)["items"]
+    assert out["items"] == yaml.safe_load(resource_list_text(PLACEHOLDER + OTHER))["items"]
     assert [r["message"] for r in out["results"]] == ["validated 2 Secrets: none carries inline data"]
     assert out["results"][0]["severity"] == "info"
 
