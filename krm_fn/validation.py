@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from . import durations
+from .naming import name_problem
 from .providers import check_provider
+from .results import ResourceRef, Result, error
 
 Problem = tuple[str, str]  # (field path, message)
 SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")
@@ -137,3 +139,19 @@ def check(obj: dict[str, Any]) -> list[Problem]:
         return [*problems, ("spec", "is required")]
     check_fn = CHECKS.get(str(obj.get("kind")))
     return problems + (check_fn(obj["spec"]) if check_fn else [])
+
+
+def check_generated(objects: list[dict[str, Any]]) -> list[Result]:
+    """Every problem of the generated objects (after spec.patches) as an error result."""
+    problems: list[Result] = []
+    for obj in objects:
+        meta = obj["metadata"]
+        kind, name = obj["kind"], meta.get("name", "")
+        found = check(obj)
+        name_issue = name_problem(str(name))
+        if name_issue:
+            found.append(("metadata.name", name_issue))
+        ref = ResourceRef(obj["apiVersion"], kind, name, meta.get("namespace"))
+        problems.extend(error(f"generated {kind} {name!r}: {path} {msg}", resource=ref, field=path)
+                        for path, msg in found)
+    return problems

@@ -1,0 +1,58 @@
+"""Generated objects against what the input already holds.
+
+A re-run (kpt renders again; Argo CD builds every sync) must replace what an earlier run generated,
+and must never overwrite someone else's object or leave ESO fighting another manifest for a Secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import eso
+from .metadata import namespace_key
+from .model import SecretRequest
+from .resourcelist import Item, ResourceList
+from .results import Result, error
+
+ESO_GROUP = "external-secrets.io"
+
+
+def upsert(rl: ResourceList, kept: list[Item], generated: list[dict[str, Any]]) -> tuple[list[Item], list[Result]]:
+    """`kept` without the objects a previous run generated (they are replaced); an object of the
+    same name that secret-sync did not generate is an error."""
+    ids = {_id(obj) for obj in generated}
+    out: list[Item] = []
+    problems: list[Result] = []
+    for item in kept:
+        if (item.group, item.kind, item.namespace or "", item.name) not in ids:
+            out.append(item)
+            continue
+        labels = (rl.data(item).get("metadata") or {}).get("labels") or {}
+        if not eso.is_ours(labels):
+            problems.append(error(
+                f"generated {item.kind} {item.name!r} collides with an object of the same "
+                "name in the input that secret-sync did not generate",
+                resource=item.ref, field="metadata.name", file=item.file))
+    return out, problems
+
+
+def target_secrets(kept: list[Item], requests: list[SecretRequest]) -> list[Result]:
+    """A target Secret that the output also holds as a plain Secret: ESO and whoever applies that
+    manifest would overwrite each other."""
+    secrets = {(namespace_key(i.namespace), i.name): i for i in kept
+               if i.kind == "Secret" and i.api_version == "v1"}
+    problems = []
+    for req in requests:
+        other = secrets.get((namespace_key(req.source.namespace), req.target_name))
+        if other is not None:
+            problems.append(error(
+                f"the target Secret {req.target_name!r} of the ExternalSecret generated for "
+                f"{req.source.ref.describe()} collides with this Secret of the input; ESO and this "
+                "manifest would overwrite each other", resource=other.ref, field="metadata.name",
+                file=other.file))
+    return problems
+
+
+def _id(obj: dict[str, Any]) -> tuple[str, str, str, str]:
+    meta = obj["metadata"]
+    return (ESO_GROUP, obj["kind"], meta.get("namespace") or "", meta["name"])
