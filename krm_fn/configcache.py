@@ -62,7 +62,11 @@ def cache_dir() -> str | None:
 
 
 def _key(obj: Any) -> str:
-    text = json.dumps([__version__, obj], sort_keys=True, separators=(",", ":"), default=str)
+    # The models' own file is part of the key too: a development checkout changes them without a
+    # new version, and a stale entry would hand out old defaults. One stat, no read.
+    models = os.stat(os.path.join(os.path.dirname(__file__), "config.py"))
+    text = json.dumps([__version__, models.st_size, models.st_mtime_ns, obj], sort_keys=True,
+                      separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
