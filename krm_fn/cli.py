@@ -71,9 +71,8 @@ def run_function(mode: str | None) -> int:
         rl = resourcelist.read(data)
         api_version = rl.api_version
         outcome = pipeline.run(rl, mode)
-        errors = [r for r in outcome.results if r.severity == "error"]
-        if errors:
-            raise FunctionError(*errors)
+        if any(r.severity == "error" for r in outcome.results):
+            raise FunctionError(*outcome.results)
         text = resourcelist.render(rl, outcome.items, outcome.results)
     except FunctionError as exc:
         return _fail(api_version, exc.results)

@@ -10,6 +10,7 @@ OWN_PREFIX = "secret-sync.dev/"
 FOREIGN_PREFIXES = (
     OWN_PREFIX,
     "config.kubernetes.io/",
+    "alpha.config.kubernetes.io/",     # kustomize's build record (transformations, ...)
     "internal.config.kubernetes.io/",
     "config.k8s.io/",
     "kustomize.config.k8s.io/",

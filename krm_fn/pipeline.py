@@ -72,9 +72,8 @@ class Transformer:
 
     def _stop_on(self, problems: list[Result]) -> None:
         self.results.extend(problems)
-        errors = [r for r in self.results if r.severity == "error"]
-        if errors:
-            raise FunctionError(*errors)
+        if any(r.severity == "error" for r in self.results):
+            raise FunctionError(*self.results)  # warnings too: they often explain the error
 
     # --- find ------------------------------------------------------------------------------------
 
@@ -96,7 +95,7 @@ class Transformer:
     def _request(self, item: Item, store_table: dict[str, StoreSpec],
                  problems: list[Result]) -> SecretRequest | None:
         if placeholders.is_placeholder(item):
-            req, found = placeholders.to_request(item, self.rl.data(item), self.spec, store_table)
+            req, found = placeholders.to_request(item, self.rl.text_data(item), self.spec, store_table)
             problems.extend(found)
             return req
         if self.spec.kes.enabled and item.api_version == KES_API_VERSION and item.kind == "ExternalSecret":

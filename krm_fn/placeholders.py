@@ -6,7 +6,6 @@ with a value that `refs` does not cover is an error, and no message ever quotes 
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from . import yamlio
@@ -14,6 +13,7 @@ from .metadata import OWN_PREFIX, source_of, user_annotations
 from .model import NamingStrategy, SecretRequest, StoreSpec
 from .resourcelist import Item
 from .results import Result, error
+from .validation import secret_key_problem
 
 if TYPE_CHECKING:
     from .config import Spec
@@ -26,7 +26,6 @@ REVISION = OWN_PREFIX + "revision"
 REFS = OWN_PREFIX + "refs"
 KNOWN_ANNOTATIONS = {REMOTE_KEY, STORE, VERSION, NAMING, REVISION, REFS}
 
-SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")
 REF_FIELDS = {"key", "property", "version", "decodingStrategy", "conversionStrategy",
               "metadataPolicy", "nullBytePolicy"}
 REF_ENUMS = {
@@ -36,11 +35,19 @@ REF_ENUMS = {
     "nullBytePolicy": ("Ignore", "Fail"),
 }
 NAMINGS: tuple[NamingStrategy, ...] = ("hash", "suffix", "keep")
+# The placeholder is read with scalars as written (every field but `immutable` is a string).
+_BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+LOCAL_CONFIG = "config.kubernetes.io/local-config"
 
 
 def is_placeholder(item: Item) -> bool:
+    """A v1 Secret with our marker annotations. A local-config Secret is never deployed, so it
+    is not one (kustomize and kpt: any value but "false" means local)."""
     return (item.kind == "Secret" and item.api_version == "v1"
-            and (REMOTE_KEY in item.annotations or REFS in item.annotations))
+            and (REMOTE_KEY in item.annotations or REFS in item.annotations)
+            and item.annotations.get(LOCAL_CONFIG, "false") == "false")
 
 
 class _Reader:
@@ -77,12 +84,12 @@ def to_request(item: Item, obj: dict[str, Any], spec: Spec,
         return None, r.problems
     labels = _string_labels(obj)
     annotations = user_annotations(ann)
-    immutable = obj.get("immutable")
+    immutable = _BOOLEANS.get(str(obj.get("immutable")))
     return SecretRequest(
         source=source_of(item), origin="placeholder", store=store,
         data=[d for d in data if d is not None], data_from=data_from,
         secret_type=obj.get("type") if isinstance(obj.get("type"), str) else None,
-        immutable=immutable if isinstance(immutable, bool) else None,
+        immutable=immutable,
         labels=labels, annotations=annotations,
         template_labels=dict(labels), template_annotations=dict(annotations),
         naming=naming,  # type: ignore[arg-type]  # checked against NAMINGS above
@@ -95,7 +102,7 @@ def _refs(r: _Reader, text: str | None) -> dict[str, dict[str, Any]]:
     if not text:
         return {}
     try:
-        value = yamlio.load_text(text)
+        value = yamlio.load_text(text, mode="text")  # refs are strings: `key: 0009` is "0009"
     except yamlio.YamlError as exc:
         r.fail(f"refs is not YAML: {exc}", field)
         return {}
@@ -149,8 +156,9 @@ def _keys(r: _Reader, obj: dict[str, Any], refs: dict[str, dict[str, Any]]) -> l
                 keys.append(key)
     keys.extend(k for k in refs if k not in keys)
     for key in keys:
-        if not SECRET_KEY.match(key) or len(key) > 253:
-            r.fail(f"secret key {key!r} is not a valid Secret key ([-._a-zA-Z0-9]+)", f"stringData.{key}")
+        issue = secret_key_problem(key)
+        if issue:
+            r.fail(f"secret key {key!r} {issue}", f"stringData.{key}")
     return keys
 
 

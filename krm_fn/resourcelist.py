@@ -72,29 +72,50 @@ class ResourceList:
     """The parsed input: its tree, its items and where the functionConfig is."""
 
     def __init__(self, source: bytes, tree: ryml.Tree, api_version: str, items: list[Item],
-                 function_config_node: int, guard: yamlio.EscapeGuard | None = None) -> None:
+                 function_config_node: int, anchors: yamlio.Anchors | None = None) -> None:
         self.source = source
         self.tree = tree
         self.api_version = api_version
         self.items = items
         self.function_config_node = function_config_node
-        self.guard = guard
+        self.anchors = anchors
+        # Set up on the first emit, after every read: it swaps scalars in the tree for tokens.
+        self._guard: yamlio.EscapeGuard | bool | None = False
 
     def data(self, item: Item) -> Any:
         """The item as plain Python data (converted once, on first use)."""
         if item._data is None:
             try:
-                item._data = yamlio.to_python(self.tree, item.node)
+                item._data = yamlio.to_python(self.tree, item.node, anchors=self.anchors)
             except YamlError as exc:  # alias bomb, duplicate key, too deep: name the object
                 if exc.item_node < 0:
                     exc.item_node = item.node
                 raise FunctionError(yaml_problem(self, exc)) from None
         return item._data
 
+    def escape_guard(self) -> yamlio.EscapeGuard | None:
+        """Guards ryml's emitter (see yamlio). Only for writing: it replaces double-quoted
+        scalars holding control characters with tokens in the tree, so nothing may read the
+        tree after the first emit."""
+        if self._guard is False:
+            self._guard = (yamlio.EscapeGuard(self.tree, self.source)
+                           if yamlio.has_risky_escapes(self.source) else None)
+        return self._guard if isinstance(self._guard, yamlio.EscapeGuard) else None
+
+    def text_data(self, item: Item) -> Any:
+        """The item as Python data with every scalar as written (for fields that are strings by
+        definition, where YAML 1.2 typing would turn `0009` into 9 or `1.10` into 1.1)."""
+        try:
+            return yamlio.to_python(self.tree, item.node, anchors=self.anchors, mode="text")
+        except YamlError as exc:
+            if exc.item_node < 0:
+                exc.item_node = item.node
+            raise FunctionError(yaml_problem(self, exc)) from None
+
     def function_config(self) -> Any:
         if self.function_config_node == NONE:
             return None
-        return yamlio.to_python(self.tree, self.function_config_node)
+        return yamlio.to_python(self.tree, self.function_config_node, anchors=self.anchors, mode="config")
 
 
 def _fail(message: str) -> FunctionError:
@@ -152,7 +173,6 @@ def read(data: bytes) -> ResourceList:
         raise _fail(f"stdin: {exc}") from exc
     root = _document(tree)
     _unique_keys(tree, root, "stdin: the ResourceList")
-    guard = yamlio.EscapeGuard(tree, data) if yamlio.has_risky_escapes(data) else None
     api_version = yamlio.string_value(tree, yamlio.child(tree, root, "apiVersion")) or ""
     kind = yamlio.string_value(tree, yamlio.child(tree, root, "kind")) or ""
     if kind != "ResourceList" or api_version not in RESOURCE_LIST_VERSIONS:
@@ -165,9 +185,9 @@ def read(data: bytes) -> ResourceList:
     anchors = yamlio.Anchors(tree) if yamlio.may_have_aliases(data) else None
     items = _read_items(tree, items_node, anchors)
     fc = yamlio.child(tree, root, "functionConfig")
-    if fc != NONE and tree.val_is_null(fc) if fc != NONE and not tree.is_container(fc) else False:
-        fc = NONE
-    return ResourceList(data, tree, api_version, items, fc, guard)
+    if fc != NONE and not tree.is_container(fc) and tree.val_is_null(fc):
+        fc = NONE  # `functionConfig:` with nothing after it
+    return ResourceList(data, tree, api_version, items, fc, anchors)
 
 
 def _document(tree: ryml.Tree) -> int:
@@ -279,12 +299,13 @@ def render(rl: ResourceList, items: Iterable[str], results: list[Result]) -> str
 
 
 def emit_item(rl: ResourceList, node: int) -> str:
+    guard = rl.escape_guard()  # before emitting: it swaps the scalars ryml would write wrongly
     try:
         text = yamlio.emit(rl.tree, node)
     except YamlError as exc:
         exc.item_node = node
         raise FunctionError(yaml_problem(rl, exc)) from None
-    return rl.guard.restore(text) if rl.guard is not None else text
+    return guard.restore(text) if guard is not None else text
 
 
 def yaml_problem(rl: ResourceList, exc: YamlError) -> Result:

@@ -17,11 +17,24 @@ from .results import ResourceRef, Result, error
 
 Problem = tuple[str, str]  # (field path, message)
 SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")
+SECRET_KEY_MAX = 253
 CREATION = ("Owner", "Orphan", "Merge", "None", "CreateOrMerge")
 DELETION = ("Retain", "Delete", "Merge")
 STRATEGIES = {"conversionStrategy": ("Default", "Unicode"),
               "decodingStrategy": ("None", "Base64", "Base64URL", "Auto"),
               "metadataPolicy": ("None", "Fetch"), "nullBytePolicy": ("Ignore", "Fail")}
+
+
+def secret_key_problem(name: str) -> str | None:
+    """Why `name` cannot be a key of a Kubernetes Secret written by ESO, or None."""
+    if len(name) > SECRET_KEY_MAX:
+        return f"is longer than {SECRET_KEY_MAX} characters"
+    if not SECRET_KEY.match(name):
+        return ("may only contain letters, digits, '-', '_' and '.' "
+                "(ESO secretKey ^[-._a-zA-Z0-9]+$)")
+    if name in (".", ".."):
+        return "may not be '.' or '..' (Kubernetes Secret key rule)"
+    return None
 
 
 def _es_spec(spec: dict[str, Any]) -> list[Problem]:
@@ -83,8 +96,9 @@ def _data(data: list[dict[str, Any]], deletion: str) -> list[Problem]:
     seen: set[str] = set()
     for i, entry in enumerate(data):
         key = entry.get("secretKey", "")
-        if not SECRET_KEY.match(str(key)) or len(str(key)) > 253:
-            problems.append((f"spec.data[{i}].secretKey", "must match [-._a-zA-Z0-9]+ (at most 253)"))
+        key_issue = secret_key_problem(str(key))
+        if key_issue:
+            problems.append((f"spec.data[{i}].secretKey", key_issue))
         if key in seen and deletion == "Retain":
             problems.append((f"spec.data[{i}].secretKey", f"duplicate secretKey {key!r}"))
         seen.add(key)

@@ -6,17 +6,15 @@ backend's business (backends/).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..validation import secret_key_problem
 from .context import Ctx
 from .values import opt_bool, opt_int_or_str, opt_str, type_name
 
 # ESO's secretKey rule (ExternalSecretData.secretKey in the v1 CRD).
-SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-SECRET_KEY_MAX = 253
 
 DATA_FIELDS = frozenset({"key", "name", "property", "isBinary", "path", "recursive", "secretType",
                          "version", "versionStage", "versionId"})
@@ -41,18 +39,6 @@ class Item:
 
     def field(self, name: str) -> str:
         return f"{self.path}.{name}"
-
-
-def secret_key_problem(name: str) -> str | None:
-    """Why `name` cannot be a key of a Kubernetes Secret written by ESO, or None."""
-    if len(name) > SECRET_KEY_MAX:
-        return f"is longer than {SECRET_KEY_MAX} characters"
-    if not SECRET_KEY.match(name):
-        return ("may only contain letters, digits, '-', '_' and '.' "
-                "(ESO secretKey ^[-._a-zA-Z0-9]+$)")
-    if name in (".", ".."):
-        return "may not be '.' or '..' (Kubernetes Secret key rule)"
-    return None
 
 
 def read_data(ctx: Ctx, raw: list[Any], rel: str) -> list[Item]:

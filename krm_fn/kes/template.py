@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..validation import secret_key_problem
 from .context import Ctx
-from .items import secret_key_problem
 from .paths import child
 from .values import opt_bool, opt_mapping, str_map, type_name
 

@@ -29,6 +29,7 @@ from .convert import (
     MAX_DEPTH,
     Anchors,
     Converter,
+    ScalarMode,
     dangling_aliases,
     load_text,
     to_python,
@@ -59,7 +60,7 @@ from .tree import (
 
 __all__ = [
     "ALIAS_BOMB", "DEFAULT_NODE_BUDGET", "EMIT_MAX_DEPTH", "MAP", "MAX_DEPTH", "NONE", "SEQ", "VAL",
-    "VALQUO", "VALREF", "Anchors", "Converter", "EscapeGuard", "YamlError", "child", "children",
+    "VALQUO", "VALREF", "Anchors", "Converter", "EscapeGuard", "ScalarMode", "YamlError", "child", "children",
     "dangling_aliases", "dump", "emit", "has_risky_escapes", "item_root", "key_text", "load_text",
     "may_have_aliases", "node_path", "parse", "plain_is_safe", "quote", "reformat", "scalar_text",
     "set_string", "string_value", "to_python", "unique_child",

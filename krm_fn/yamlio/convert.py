@@ -6,7 +6,7 @@ are followed on a node budget (alias bombs), nesting has a depth limit, duplicat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import ryml
 
@@ -19,16 +19,25 @@ MAX_DEPTH = 100  # deeper data is not a Kubernetes object; refusing it keeps rec
 DEFAULT_NODE_BUDGET = 100_000
 ALIAS_BOMB = "YAML aliases expand to too many nodes (an alias bomb?)"
 
+# How plain scalars are read: "typed" as kustomize reads them (YAML 1.2 core schema); "text" as
+# written (fields that are strings by definition: `key: 0009` is the remote key "0009", not 9);
+# "config" typed, but numbers with a dot kept as written.
+ScalarMode = Literal["typed", "text", "config"]
+
 
 class Converter:
     """Turns a ryml subtree into plain Python data: aliases followed, merge keys applied,
     duplicate keys refused, with a budget on nodes produced through aliases and a depth limit
     so hostile input cannot blow up."""
 
-    def __init__(self, tree: ryml.Tree, budget: int = DEFAULT_NODE_BUDGET) -> None:
+    def __init__(self, tree: ryml.Tree, budget: int = DEFAULT_NODE_BUDGET,
+                 anchors: Anchors | None = None, mode: ScalarMode = "typed") -> None:
         self.tree = tree
+        self.mode = mode
         self.budget = budget
-        self._anchors: Anchors | None = None
+        # The anchor index of the whole tree: built once per ResourceList and shared, since
+        # walking the tree for every converted item made aliases quadratic.
+        self._anchors = anchors
         self._aliased = 0  # > 0 while converting the target of an alias
 
     def value(self, node: int, depth: int = 0) -> Any:
@@ -90,9 +99,12 @@ class Converter:
             text = bytes(t.val(node)).decode()
             quoted = t.is_val_quoted(node) or t.is_val_literal(node) or t.is_val_folded(node)
             tag = bytes(t.val_tag(node)).decode() if t.has_val_tag(node) else ""
-        if tag in ("!!str", "tag:yaml.org,2002:str", "!!binary") or quoted:
+        if tag in ("!!str", "tag:yaml.org,2002:str", "!!binary") or quoted or self.mode == "text":
             return text
-        return resolve_plain(text)
+        value = resolve_plain(text)
+        if self.mode == "config" and isinstance(value, float):
+            return text  # the config has no float fields: `version: 2.10` means "2.10", not 2.1
+        return value
 
     def _anchor(self, name: str) -> int:
         if self._anchors is None:
@@ -107,10 +119,15 @@ class Anchors:
         self.tree = tree
         self._nodes: dict[str, int] | None = None
         # Every hop is charged the size of the subtree it reaches, so a walk that follows
-        # aliases (references.py) visits at most the input plus `budget` nodes: an alias bomb
-        # fails fast instead of being walked for hours.
+        # aliases (references.py) visits at most the input plus `budget` nodes per object: an
+        # alias bomb fails fast instead of being walked for hours. `start` resets it per object.
+        self.initial_budget = budget
         self.budget = budget
         self._sizes: dict[int, int] = {}
+
+    def start(self) -> None:
+        """A new object: a fresh budget (many objects may share one anchor legitimately)."""
+        self.budget = self.initial_budget
 
     def node(self, name: str) -> int:
         if self._nodes is None:
@@ -158,14 +175,15 @@ def dangling_aliases(data: bytes) -> list[str]:
     return [a for a in dict.fromkeys(aliases) if a not in anchors]
 
 
-def to_python(tree: ryml.Tree, node: int, budget: int = DEFAULT_NODE_BUDGET) -> Any:
+def to_python(tree: ryml.Tree, node: int, budget: int = DEFAULT_NODE_BUDGET,
+              anchors: Anchors | None = None, mode: ScalarMode = "typed") -> Any:
     try:
-        return Converter(tree, budget).value(node)
+        return Converter(tree, budget, anchors, mode).value(node)
     except RecursionError as exc:  # pragma: no cover - MAX_DEPTH stops it first
         raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels") from exc
 
 
-def load_text(text: str) -> Any:
+def load_text(text: str, mode: ScalarMode = "typed") -> Any:
     """Parse a small YAML document (a config value such as a provider block) into Python data."""
     tree = parse(text.encode())
     root = tree.root_id()
@@ -174,4 +192,4 @@ def load_text(text: str) -> Any:
         if len(docs) != 1:
             raise YamlError("expected exactly one YAML document")
         root = docs[0]
-    return to_python(tree, root)
+    return to_python(tree, root, mode=mode)
