@@ -152,13 +152,15 @@ def plan(rl: ResourceList, items: list[Item], requests: list[SecretRequest],
     """Edits for every reference to a request's source. Walks the YAML tree along the table's
     paths only, so a workload is never converted to Python data as a whole."""
     index = Index(requests)
-    walker = _Walker(rl.tree, yamlio.Anchors(rl.tree) if yamlio.may_have_aliases(rl.source) else None)
+    walker = _Walker(rl.tree, rl.anchors)
     edits: list[Edit] = []
     for item in items:
         trie = table.trie(item)
         if trie is None:
             continue
         namespaces = _namespaces(item)
+        if rl.anchors is not None:
+            rl.anchors.start()  # each object may follow shared anchors on its own budget
         for node, at, via_alias in walker.leaves(item.node, trie):
             value = yamlio.string_value(rl.tree, node)
             req = index.lookup(value, namespaces) if value is not None else None

@@ -1,0 +1,108 @@
+"""Behaviour a review found wrong once: each test is the smallest input that showed it."""
+
+from __future__ import annotations
+
+import time
+
+from conftest import AWS_STORE, config, placeholder, resource_list, run_fn
+
+CFG = config({"defaultStore": "aws", "stores": [AWS_STORE], "naming": {"strategy": "keep"}})
+HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+CONFIG_TEXT = """functionConfig:
+  apiVersion: secret-sync.dev/v1alpha1
+  kind: SecretSync
+  metadata: {name: s}
+  spec:
+    defaultStore: aws
+    naming: {strategy: keep}
+    stores:
+    - name: aws
+      provider: {aws: {service: SecretsManager, region: eu-west-1}}
+"""
+
+
+def test_escaped_values_of_a_placeholder_reach_the_external_secret() -> None:
+    text = HEADER + """- apiVersion: v1
+  kind: Secret
+  metadata:
+    name: app-db
+    annotations:
+      secret-sync.dev/remote-key: prod/db
+      description: "owner: a\\r\\nb"
+  stringData: {user: ""}
+""" + CONFIG_TEXT
+    proc = run_fn(text)
+    assert proc.returncode == 0, proc.stderr
+    es = proc.items[0]
+    assert es["metadata"]["annotations"]["description"] == "owner: a\r\nb"
+    assert es["spec"]["target"]["template"]["metadata"]["annotations"]["description"] == "owner: a\r\nb"
+
+
+def test_string_fields_keep_their_text() -> None:
+    text = HEADER + """- apiVersion: v1
+  kind: Secret
+  metadata:
+    name: app-db
+    labels: {version: 1.10, build: 0009}
+    annotations:
+      secret-sync.dev/remote-key: prod/db
+      secret-sync.dev/refs: |
+        TOKEN: {key: 0009, property: 1.10, version: 1.10}
+  stringData: {user: ""}
+""" + CONFIG_TEXT.replace("    defaultStore: aws\n", "    defaultStore: aws\n    eso: {version: 2.10}\n")
+    proc = run_fn(text)
+    assert proc.returncode == 0, proc.stderr
+    es = proc.items[0]
+    assert es["metadata"]["labels"]["version"] == "1.10" and es["metadata"]["labels"]["build"] == "0009"
+    token = next(d["remoteRef"] for d in es["spec"]["data"] if d["secretKey"] == "TOKEN")
+    assert (token["key"], token["property"], token["version"]) == ("0009", "1.10", "1.10")
+    store = next(i for i in proc.items if i["kind"] == "ClusterSecretStore")
+    assert store["spec"]["provider"]["aws"]["sessionTagsPolicy"] == "None"  # 2.10 is after 2.5
+
+
+def test_dot_keys_are_refused() -> None:
+    proc = run_fn(resource_list([{**placeholder("db"), "stringData": {"..": ""}}], CFG))
+    assert proc.returncode == 1 and "may not be '.' or '..'" in proc.stderr
+
+
+def test_local_config_secret_is_not_a_placeholder() -> None:
+    obj = placeholder("db", ["k"])
+    obj["metadata"]["annotations"]["config.kubernetes.io/local-config"] = "true"
+    proc = run_fn(resource_list([obj], CFG))
+    assert proc.returncode == 0 and proc.items == [obj]
+
+
+def test_kustomize_build_record_is_not_copied() -> None:
+    obj = placeholder("db", ["k"])
+    obj["metadata"]["annotations"]["alpha.config.kubernetes.io/transformations"] = "- kind: x"
+    proc = run_fn(resource_list([obj], CFG))
+    es = proc.items[0]
+    assert "alpha.config.kubernetes.io/transformations" not in es["metadata"].get("annotations", {})
+    assert es["spec"]["target"]["template"]["metadata"]["annotations"] == {}
+
+
+def test_many_objects_sharing_one_anchor_are_neither_slow_nor_a_bomb() -> None:
+    """1500 Deployments reusing the first one's labels and pod template through aliases: each
+    object has its own alias budget, and the anchor index is built once."""
+    first = """- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: d0, labels: &l {team: x}}
+  spec:
+    template: &tpl
+      spec:
+        containers:
+        - name: c
+          envFrom: [{secretRef: {name: db}}]
+"""
+    rest = "".join(f"- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: d{i}, labels: *l}}\n"
+                   "  spec:\n    template: *tpl\n" for i in range(1, 1500))
+    secret = ("- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: db\n"
+              "    annotations: {secret-sync.dev/remote-key: r}\n  stringData: {k: ''}\n")
+    started = time.monotonic()
+    proc = run_fn(HEADER + secret + first + rest + CONFIG_TEXT.replace("strategy: keep", "strategy: suffix"),
+                  timeout=120)
+    assert proc.returncode == 0, proc.stderr[:500]
+    assert time.monotonic() - started < 30
+    assert "YAML alias" in proc.stderr  # the shared name was rewritten at its anchor, and said so
+    template = proc.items[1]["spec"]["template"]
+    assert template["spec"]["containers"][0]["envFrom"][0]["secretRef"]["name"] == "db-eso"
