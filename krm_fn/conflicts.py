@@ -17,23 +17,32 @@ from .results import Result, error
 ESO_GROUP = "external-secrets.io"
 
 
-def upsert(rl: ResourceList, kept: list[Item], generated: list[dict[str, Any]]) -> tuple[list[Item], list[Result]]:
-    """`kept` without the objects a previous run generated (they are replaced); an object of the
-    same name that secret-sync did not generate is an error."""
-    ids = {_id(obj) for obj in generated}
+ObjectId = tuple[str, str, str, str]  # group, kind, namespace, name
+
+
+def upsert(rl: ResourceList, kept: list[Item],
+           generated: list[dict[str, Any]]) -> tuple[list[Item], dict[ObjectId, int], list[Result]]:
+    """`kept` without the objects a previous run generated, and where those stood (their
+    replacements go there, so a re-run changes nothing); an object of the same name that
+    secret-sync did not generate is an error."""
+    ids = {object_id(obj) for obj in generated}
     out: list[Item] = []
+    previous: dict[ObjectId, int] = {}
     problems: list[Result] = []
     for item in kept:
-        if (item.group, item.kind, item.namespace or "", item.name) not in ids:
+        key = (item.group, item.kind, item.namespace or "", item.name)
+        if key not in ids:
             out.append(item)
             continue
-        labels = (rl.data(item).get("metadata") or {}).get("labels") or {}
-        if not eso.is_ours(labels):
+        previous[key] = item.position
+        meta = rl.data(item).get("metadata")
+        labels = meta.get("labels") if isinstance(meta, dict) else None
+        if not isinstance(labels, dict) or not eso.is_ours(labels):
             problems.append(error(
                 f"generated {item.kind} {item.name!r} collides with an object of the same "
                 "name in the input that secret-sync did not generate",
                 resource=item.ref, field="metadata.name", file=item.file))
-    return out, problems
+    return out, previous, problems
 
 
 def target_secrets(kept: list[Item], requests: list[SecretRequest]) -> list[Result]:
@@ -53,6 +62,6 @@ def target_secrets(kept: list[Item], requests: list[SecretRequest]) -> list[Resu
     return problems
 
 
-def _id(obj: dict[str, Any]) -> tuple[str, str, str, str]:
+def object_id(obj: dict[str, Any]) -> ObjectId:
     meta = obj["metadata"]
     return (ESO_GROUP, obj["kind"], meta.get("namespace") or "", meta["name"])

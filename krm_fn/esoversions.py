@@ -20,7 +20,7 @@ class Defaults(NamedTuple):
 
 def parse_version(text: str) -> tuple[int, int]:
     parts = text.lstrip("v").split(".")
-    if len(parts) < 2 or not all(p.isdigit() for p in parts[:2]):
+    if len(parts) < 2 or not all(p.isascii() and p.isdigit() for p in parts[:2]):
         raise ValueError(f"{text!r} is not an ESO release (use X.Y, e.g. 2.9)")
     return int(parts[0]), int(parts[1])
 

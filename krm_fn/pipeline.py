@@ -62,13 +62,13 @@ class Transformer:
             self.results.extend(cutover.note(req) for req in requests if req.origin == "kes")
         external_secrets, store_objects = self._generate(requests)
         self._stop_on(validation.check_generated(external_secrets + store_objects))
-        kept, problems = conflicts.upsert(self.rl, [i for i in self.rl.items if i.position not in replaced],
-                                          external_secrets + store_objects)
+        kept, previous, problems = conflicts.upsert(
+            self.rl, [i for i in self.rl.items if i.position not in replaced], external_secrets + store_objects)
         self._stop_on(problems + conflicts.target_secrets(kept, requests))
         edits = references.plan(self.rl, kept, requests, references.ReferenceTable(self.spec.references))
         self.results.extend(references.apply(self.rl.tree, edits))
-        return Outcome(output.items(self.rl, kept, replaced, requests, external_secrets, store_objects),
-                       self.results)
+        return Outcome(output.items(self.rl, kept, replaced, requests, external_secrets, store_objects,
+                                    previous), self.results)
 
     def _stop_on(self, problems: list[Result]) -> None:
         self.results.extend(problems)

@@ -65,7 +65,7 @@ def file_ref(annotations: dict[str, str]) -> FileRef | None:
     if path is None:
         return None
     index = next((annotations[k] for k in INDEX_ANNOTATIONS if k in annotations), "0")
-    return FileRef(path, int(index) if index.isdigit() else 0)
+    return FileRef(path, int(index) if index.isascii() and index.isdigit() else 0)
 
 
 class ResourceList:
@@ -127,13 +127,17 @@ def max_input_bytes() -> int:
     value = os.environ.get("SECRET_SYNC_MAX_INPUT_BYTES", "").strip()
     if not value:
         return DEFAULT_MAX_INPUT_BYTES
-    if not value.isdigit() or int(value) < 1:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise _fail("SECRET_SYNC_MAX_INPUT_BYTES must be a positive number of bytes")
     return int(value)
 
 
 # C0 controls other than tab, LF and CR, and DEL: never allowed raw in a YAML stream.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# JSON writes characters beyond U+FFFF as surrogate pairs (\ud83d\ude00); YAML has no such pairs,
+# and the parser would hand back bytes that are not UTF-8. (A literal backslash before it, `\\u`,
+# is caught too: refusing is safe, and no manifest needs one.)
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u[dD][89a-fA-F][0-9a-fA-F]{2}|U0000[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
 def decode_input(data: bytes) -> bytes:
@@ -157,6 +161,11 @@ def decode_input(data: bytes) -> bytes:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _fail(f"input is not UTF-8 text (invalid byte at offset {exc.start})") from exc
+    surrogate = _SURROGATE_ESCAPE.search(text) if "\\u" in text or "\\U" in text else None
+    if surrogate is not None:
+        line = text.count("\n", 0, surrogate.start()) + 1
+        raise _fail(f"input has the escape {surrogate.group()} at line {line}: a UTF-16 surrogate is "
+                    "not a character in YAML; write the character itself or a \\U00XXXXXX escape")
     found = _CONTROL.search(text)
     if found is not None:
         line = text.count("\n", 0, found.start()) + 1

@@ -106,3 +106,71 @@ def test_many_objects_sharing_one_anchor_are_neither_slow_nor_a_bomb() -> None:
     assert "YAML alias" in proc.stderr  # the shared name was rewritten at its anchor, and said so
     template = proc.items[1]["spec"]["template"]
     assert template["spec"]["containers"][0]["envFrom"][0]["secretRef"]["name"] == "db-eso"
+
+
+def test_rerun_keeps_regenerated_objects_in_place() -> None:
+    """KES side by side (objects kept) plus a placeholder using a namespaced store: the second run
+    replaces what the first generated at the same places, and adds no warning."""
+    text = HEADER + """- apiVersion: kubernetes-client.io/v1
+  kind: ExternalSecret
+  metadata: {name: legacy, namespace: shop}
+  spec:
+    backendType: secretsManager
+    region: eu-west-1
+    data: [{key: a/b, name: pw}]
+- apiVersion: v1
+  kind: Secret
+  metadata:
+    name: db
+    namespace: shop
+    annotations: {secret-sync.dev/remote-key: r, secret-sync.dev/store: local}
+  stringData: {k: ""}
+functionConfig:
+  apiVersion: secret-sync.dev/v1alpha1
+  kind: SecretSync
+  metadata: {name: s}
+  spec:
+    naming: {strategy: suffix}
+    kes: {enabled: true, keep: true}
+    stores:
+    - {name: local, kind: SecretStore, provider: {aws: {service: SecretsManager, region: eu-west-1}}}
+    patches:
+    - target: {kind: ExternalSecret}
+      patch: [{op: add, path: /metadata/annotations/team, value: shop}]
+"""
+    first = run_fn(text)
+    assert first.returncode == 0, first.stderr
+    second = run_fn(first.stdout)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.split("results:")[0] == first.stdout.split("results:")[0]
+    assert "matches no generated object" not in second.stderr
+
+
+def test_patches_may_not_change_identity() -> None:
+    for op in ({"op": "remove", "path": "/metadata"}, {"op": "replace", "path": "/kind", "value": "X"},
+               {"op": "add", "path": "/metadata/namespace", "value": "elsewhere"},
+               {"op": "replace", "path": "/spec/target/name", "value": "other"}):
+        cfg = config({"defaultStore": "aws", "stores": [AWS_STORE],
+                      "patches": [{"target": {"kind": "ExternalSecret"}, "patch": [op]}]})
+        proc = run_fn(resource_list([placeholder("db", ["k"])], cfg))
+        assert proc.returncode == 1, op
+        assert "may not change" in proc.stderr or "does not apply" in proc.stderr, op
+        assert "internal error" not in proc.stderr
+
+
+def test_surrogate_escape_is_a_clear_error() -> None:
+    proc = run_fn('{"apiVersion":"config.kubernetes.io/v1","kind":"ResourceList","items":[{"apiVersion":"v1",'
+                  '"kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"\\ud83d\\ude00"}}]}')
+    assert proc.returncode == 1 and "surrogate" in proc.stderr and "internal error" not in proc.stderr
+
+
+def test_odd_index_annotation_and_odd_labels_do_not_crash() -> None:
+    cm = {"apiVersion": "v1", "kind": "ConfigMap",
+          "metadata": {"name": "c", "annotations": {"internal.config.kubernetes.io/path": "a.yaml",
+                                                    "internal.config.kubernetes.io/index": "²"}}}
+    proc = run_fn(resource_list([cm, placeholder("db", ["k"])], CFG))
+    assert proc.returncode == 0, proc.stderr
+    foreign = {"apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore",
+               "metadata": {"name": "aws", "labels": ["x"]}, "spec": {}}
+    proc = run_fn(resource_list([foreign, placeholder("db", ["k"])], CFG))
+    assert proc.returncode == 1 and "did not generate" in proc.stderr
