@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .model import Source
-from .resourcelist import Item
+from .resourcelist import INDEX_ANNOTATIONS, PATH_ANNOTATIONS, Item
 
 OWN_PREFIX = "secret-sync.dev/"
 # Annotations that belong to orchestrators or kubectl: never copied onto generated objects or Secrets.
@@ -19,10 +19,8 @@ FOREIGN_PREFIXES = (
 )
 PREVIOUS_NAMES = "internal.config.kubernetes.io/previousNames"
 PREVIOUS_NAMESPACES = "internal.config.kubernetes.io/previousNamespaces"
-KPT_PATH = "internal.config.kubernetes.io/path"
-KPT_INDEX = "internal.config.kubernetes.io/index"
-LEGACY_PATH = "config.kubernetes.io/path"
-LEGACY_INDEX = "config.kubernetes.io/index"
+# kpt's file bookkeeping; the legacy keys (config.kubernetes.io/...) are read too, never written
+KPT_PATH, KPT_INDEX = PATH_ANNOTATIONS[0], INDEX_ANNOTATIONS[0]
 DEFAULT_NAMESPACE = "default"
 
 
@@ -48,8 +46,6 @@ def source_of(item: Item) -> Source:
         ref=item.ref,
         aliases=tuple(aliases),
         file=item.file,
-        kpt_path=item.annotations.get(KPT_PATH) or item.annotations.get(LEGACY_PATH),
-        kpt_index=item.annotations.get(KPT_INDEX) or item.annotations.get(LEGACY_INDEX),
     )
 
 

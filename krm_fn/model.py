@@ -21,10 +21,8 @@ class Source(NamedTuple):
     # (name, namespace) pairs that name this object: the current one first, then kustomize's
     # previousNames/previousNamespaces, because references are only fixed by kustomize afterwards.
     aliases: tuple[tuple[str, str], ...]
+    # where the object is in the input (kpt path/index); its ExternalSecret takes that place
     file: FileRef | None = None
-    # kpt bookkeeping of the input object; the generated ExternalSecret takes its place in that file.
-    kpt_path: str | None = None
-    kpt_index: str | None = None
 
     @property
     def name(self) -> str:

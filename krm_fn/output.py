@@ -10,33 +10,27 @@ from .conflicts import ObjectId, object_id
 from .metadata import KPT_INDEX, KPT_PATH
 from .model import SecretRequest
 from .resourcelist import Item, ResourceList, emit_item
+from .results import FileRef
 
 
 class KptPaths:
     """Hands out (file, index) pairs: kpt refuses two objects at the same place."""
 
     def __init__(self, kept: list[Item]) -> None:
-        self.used: set[tuple[str, str]] = set()
-        for item in kept:
-            path = item.annotations.get(KPT_PATH)
-            if path is not None:
-                self.used.add((path, item.annotations.get(KPT_INDEX, "0")))
+        self.used: set[FileRef] = {ref for ref in (item.file for item in kept) if ref is not None}
 
     def place(self, obj: dict[str, Any], req: SecretRequest | None) -> dict[str, Any]:
         """Annotate `obj`: an ExternalSecret takes its source's file (and index when free), a
         store gets `[<namespace>/]<kind>_<name>.yaml` like kyaml names new files."""
         meta = obj["metadata"]
-        if req is not None and req.source.kpt_path:
-            path = req.source.kpt_path
-            wanted = req.source.kpt_index or "0"
-            index = int(wanted) if wanted.isascii() and wanted.isdigit() else 0
+        if req is not None and req.source.file is not None:
+            path, index = req.source.file.path, req.source.file.index
         else:
             ns = meta.get("namespace")
-            path = f"{ns + '/' if ns else ''}{obj['kind'].lower()}_{meta['name']}.yaml"
-            index = 0
-        while (path, str(index)) in self.used:
+            path, index = f"{ns + '/' if ns else ''}{obj['kind'].lower()}_{meta['name']}.yaml", 0
+        while FileRef(path, index) in self.used:
             index += 1
-        self.used.add((path, str(index)))
+        self.used.add(FileRef(path, index))
         annotations = meta.setdefault("annotations", {})
         annotations[KPT_PATH] = path
         annotations[KPT_INDEX] = str(index)

@@ -174,3 +174,15 @@ def test_odd_index_annotation_and_odd_labels_do_not_crash() -> None:
                "metadata": {"name": "aws", "labels": ["x"]}, "spec": {}}
     proc = run_fn(resource_list([foreign, placeholder("db", ["k"])], CFG))
     assert proc.returncode == 1 and "did not generate" in proc.stderr
+
+
+def test_legacy_path_annotations_count_as_taken_places() -> None:
+    cm = {"apiVersion": "v1", "kind": "ConfigMap",
+          "metadata": {"name": "c", "annotations": {"config.kubernetes.io/path": "clustersecretstore_aws.yaml",
+                                                    "config.kubernetes.io/index": "0"}}}
+    proc = run_fn(resource_list([cm, placeholder("db", ["k"])], CFG))
+    assert proc.returncode == 0, proc.stderr
+    store = next(i for i in proc.items if i["kind"] == "ClusterSecretStore")
+    annotations = store["metadata"]["annotations"]
+    assert (annotations["internal.config.kubernetes.io/path"], annotations["internal.config.kubernetes.io/index"]) \
+        == ("clustersecretstore_aws.yaml", "1")
