@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 OLDEST = (0, 16)  # first release serving external-secrets.io/v1
-NEWEST_KNOWN = (2, 9)
 
 
 class Defaults(NamedTuple):
     ref_strategies: bool      # remoteRef/extract: conversionStrategy, decodingStrategy, metadataPolicy
     null_byte_policy: bool    # remoteRef/extract/find: nullBytePolicy Ignore
-    values_decoding: bool     # templateFrom[].valuesDecodingStrategy None
 
 
 def parse_version(text: str) -> tuple[int, int]:
@@ -30,7 +28,6 @@ def defaults_for(version: tuple[int, int]) -> Defaults:
         # Defaulted v0.16-v2.8; still valid (and harmless) on 2.9, so always written.
         ref_strategies=True,
         null_byte_policy=(2, 3) <= version <= (2, 6),
-        values_decoding=(2, 7) <= version <= (2, 8),
     )
 
 
