@@ -16,7 +16,7 @@ from ..model import SecretRequest, Source
 from ..results import Result
 from .backends import ALIASES, KNOBS, REGISTRY, Backend, Job, read_knobs
 from .context import Ctx
-from .items import Item, read_data, read_data_from, read_with_options
+from .items import KesEntry, read_data, read_data_from, read_with_options
 from .meta import convert_metadata
 from .stores import build_store, make_job
 from .template import TemplateOut, convert_template
@@ -136,7 +136,7 @@ def _data(ctx: Ctx, spec: Mapping[str, Any], backend: Backend, job: Job | None
     """ESO data entries, find entries for SSM paths, and the secret keys data fetches."""
     raw, rel = _data_list(ctx, spec)
     items = read_data(ctx, raw, rel)
-    data: dict[str, tuple[Item, dict[str, Any]]] = {}
+    data: dict[str, tuple[KesEntry, dict[str, Any]]] = {}
     finds: list[dict[str, Any]] = []
     for item in items:
         if item.ssm_path is not None:
@@ -169,7 +169,7 @@ def _data_list(ctx: Ctx, spec: Mapping[str, Any]) -> tuple[list[Any], str]:
     return data or [], "data"
 
 
-def _warn_path_order(ctx: Ctx, item: Item, earlier: Mapping[str, Any]) -> None:
+def _warn_path_order(ctx: Ctx, item: KesEntry, earlier: Mapping[str, Any]) -> None:
     if earlier:
         # KES merged path results at the entry's position; ESO applies all dataFrom (where
         # find goes) before all data, so earlier data entries now win over found keys.

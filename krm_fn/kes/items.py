@@ -22,7 +22,7 @@ WITH_OPTIONS_FIELDS = frozenset({"key", "isBinary", "versionStage", "versionId"}
 
 
 @dataclass
-class Item:
+class KesEntry:
     """One entry to fetch. `path` is its field path, e.g. `spec.data[2]`."""
 
     path: str
@@ -41,7 +41,7 @@ class Item:
         return f"{self.path}.{name}"
 
 
-def read_data(ctx: Ctx, raw: list[Any], rel: str) -> list[Item]:
+def read_data(ctx: Ctx, raw: list[Any], rel: str) -> list[KesEntry]:
     items = []
     for i, entry in enumerate(raw):
         item = _read_data_item(ctx, entry, ctx.at(f"{rel}[{i}]"))
@@ -50,26 +50,26 @@ def read_data(ctx: Ctx, raw: list[Any], rel: str) -> list[Item]:
     return items
 
 
-def read_data_from(ctx: Ctx, raw: list[Any]) -> list[Item]:
+def read_data_from(ctx: Ctx, raw: list[Any]) -> list[KesEntry]:
     items = []
     for i, entry in enumerate(raw):
         path = ctx.at(f"dataFrom[{i}]")
         if isinstance(entry, str) and entry:
-            items.append(Item(path=path, key=entry))
+            items.append(KesEntry(path=path, key=entry))
         else:
             ctx.error(path, "must be a non-empty string (a key in the backend), not "
                       f"{type_name(entry)}")
     return items
 
 
-def read_with_options(ctx: Ctx, raw: list[Any]) -> list[Item]:
+def read_with_options(ctx: Ctx, raw: list[Any]) -> list[KesEntry]:
     items = []
     for i, entry in enumerate(raw):
         path = ctx.at(f"dataFromWithOptions[{i}]")
         if not _is_mapping(ctx, entry, path):
             continue
         _warn_unknown(ctx, entry, WITH_OPTIONS_FIELDS, path)
-        item = Item(path=path, key=_required_str(ctx, entry, "key", path))
+        item = KesEntry(path=path, key=_required_str(ctx, entry, "key", path))
         item.version_stage = opt_str(ctx, entry, "versionStage", item.field("versionStage"))
         item.version_id = opt_str(ctx, entry, "versionId", item.field("versionId"))
         if opt_bool(ctx, entry, "isBinary", item.field("isBinary")):
@@ -83,11 +83,11 @@ def read_with_options(ctx: Ctx, raw: list[Any]) -> list[Item]:
     return items
 
 
-def _read_data_item(ctx: Ctx, entry: Any, path: str) -> Item | None:
+def _read_data_item(ctx: Ctx, entry: Any, path: str) -> KesEntry | None:
     if not _is_mapping(ctx, entry, path):
         return None
     _warn_unknown(ctx, entry, DATA_FIELDS, path)
-    item = Item(path=path)
+    item = KesEntry(path=path)
     item.recursive = opt_bool(ctx, entry, "recursive", item.field("recursive"))
     if entry.get("path") is not None:
         item.ssm_path = opt_str(ctx, entry, "path", item.field("path"))
@@ -103,7 +103,7 @@ def _read_data_item(ctx: Ctx, entry: Any, path: str) -> Item | None:
     return item if item.key is not None and item.name is not None else None
 
 
-def _path_item(ctx: Ctx, entry: Mapping[str, Any], item: Item) -> Item | None:
+def _path_item(ctx: Ctx, entry: Mapping[str, Any], item: KesEntry) -> KesEntry | None:
     if not item.ssm_path:
         ctx.error(item.field("path"), "must not be empty")
         return None
@@ -118,7 +118,7 @@ def _path_item(ctx: Ctx, entry: Mapping[str, Any], item: Item) -> Item | None:
     return item
 
 
-def _read_options(ctx: Ctx, entry: Mapping[str, Any], item: Item) -> None:
+def _read_options(ctx: Ctx, entry: Mapping[str, Any], item: KesEntry) -> None:
     item.prop = opt_str(ctx, entry, "property", item.field("property"))
     item.is_binary = opt_bool(ctx, entry, "isBinary", item.field("isBinary")) or False
     item.version = opt_int_or_str(ctx, entry, "version", item.field("version"))

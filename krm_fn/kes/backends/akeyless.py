@@ -1,4 +1,4 @@
-"""Akeyless (`akeyless`) → `provider.akeyless`. Item paths are used verbatim by both."""
+"""Akeyless (`akeyless`) → `provider.akeyless`. KesEntry paths are used verbatim by both."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from ..items import Item
+from ..items import KesEntry
 from .base import Backend, Job, config_block, missing, non_empty_str
 
 # KES read SSM parameter versions from a `name:N` suffix on the key; ESO has a version field.
@@ -47,7 +47,7 @@ class SecretsManager(_Aws):
     backend_type = "secretsManager"
     service = "SecretsManager"
 
-    def version(self, job: Job, item: Item) -> str | None:
+    def version(self, job: Job, item: KesEntry) -> str | None:
         if item.version is not None:
             job.ctx.warn(item.field("version"), "ignored: KES's secretsManager backend did not "
                          "read version (use versionStage or versionId)")
@@ -59,7 +59,7 @@ class SecretsManager(_Aws):
             return f"uuid/{item.version_id}"
         return item.version_stage
 
-    def on_binary(self, job: Job, item: Item) -> None:
+    def on_binary(self, job: Job, item: KesEntry) -> None:
         job.ctx.warn(item.field("isBinary"),
                      "converted to decodingStrategy Base64; if this secret is stored as "
                      "SecretBinary (not SecretString), KES used the bytes as they were while ESO "
@@ -70,14 +70,14 @@ class ParameterStore(_Aws):
     backend_type = "systemManager"
     service = "ParameterStore"
 
-    def locate(self, job: Job, item: Item) -> dict[str, Any] | None:
+    def locate(self, job: Job, item: KesEntry) -> dict[str, Any] | None:
         ref = super().locate(job, item)
         if ref is not None and (m := _SSM_VERSION.match(ref["key"])):
             # `name:3` reads version 3 in both; ESO appends `:<version>` to the key itself.
             ref = {"key": m.group("name"), "version": m.group("version")}
         return ref
 
-    def find(self, job: Job, item: Item) -> dict[str, Any] | None:
+    def find(self, job: Job, item: KesEntry) -> dict[str, Any] | None:
         path = item.ssm_path or ""
         # ESO always searches the path recursively; KES's default was one level only, so then
         # keep only the names directly below the path.

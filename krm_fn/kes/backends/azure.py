@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..items import Item
+from ..items import KesEntry
 from .base import Backend, Job, config_block, non_empty_str
 
 # Key Vault DNS suffix per ESO environmentType (KES: AZURE_KEY_VAULT_DNS_SUFFIX, AZURE_ENVIRONMENT).
@@ -82,7 +82,7 @@ class AzureKeyVault(Backend):
                           "WorkloadIdentity")
         return not lacking
 
-    def key(self, job: Job, item: Item, key: str) -> str | None:
+    def key(self, job: Job, item: KesEntry, key: str) -> str | None:
         if "/" in key:
             # Key Vault names cannot contain '/', so KES never read such a key; ESO would read
             # it as <objectType>/<name>, i.e. something else entirely.

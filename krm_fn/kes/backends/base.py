@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from ..context import Ctx
 from ..gjson import lodash_to_gjson
-from ..items import Item
+from ..items import KesEntry
 from ..values import opt_bool, opt_str, type_name
 
 # Spec-level KES fields that configure the backend connection (store-level inputs).
@@ -100,7 +100,7 @@ class Backend:
 
     # -- data ----------------------------------------------------------------------------------
 
-    def remote_ref(self, job: Job, item: Item) -> dict[str, Any] | None:
+    def remote_ref(self, job: Job, item: KesEntry) -> dict[str, Any] | None:
         self.check_secret_type(job, item)
         ref = self.locate(job, item)
         if ref is None:
@@ -113,18 +113,18 @@ class Backend:
             self.on_binary(job, item)
         return ref
 
-    def extract(self, job: Job, item: Item) -> dict[str, Any] | None:
+    def extract(self, job: Job, item: KesEntry) -> dict[str, Any] | None:
         ref = self.locate(job, item)
         return None if ref is None else {"extract": ref}
 
-    def find(self, job: Job, item: Item) -> dict[str, Any] | None:
+    def find(self, job: Job, item: KesEntry) -> dict[str, Any] | None:
         job.ctx.error(item.field("path"), f"path entries only work with backendType systemManager; "
                       f"KES's {self.backend_type} backend could not read them either")
         return None
 
     # -- hooks ---------------------------------------------------------------------------------
 
-    def locate(self, job: Job, item: Item) -> dict[str, Any] | None:
+    def locate(self, job: Job, item: KesEntry) -> dict[str, Any] | None:
         """`{key, version?}` of a data or dataFrom entry."""
         key = None if item.key is None else self.key(job, item, item.key)
         if key is None:
@@ -135,11 +135,11 @@ class Backend:
             ref["version"] = version
         return ref
 
-    def key(self, job: Job, item: Item, key: str) -> str | None:
+    def key(self, job: Job, item: KesEntry, key: str) -> str | None:
         """The ESO remote key for a KES key (default: the same)."""
         return key
 
-    def version(self, job: Job, item: Item) -> str | None:
+    def version(self, job: Job, item: KesEntry) -> str | None:
         for name, value in (("version", item.version), ("versionStage", item.version_stage),
                             ("versionId", item.version_id)):
             if value is not None:
@@ -147,7 +147,7 @@ class Backend:
                              "not read it, so no remoteRef.version is emitted")
         return None
 
-    def property(self, job: Job, item: Item) -> str | None:
+    def property(self, job: Job, item: KesEntry) -> str | None:
         if item.prop is None:
             return None
         if item.prop == "":
@@ -160,12 +160,12 @@ class Backend:
             return item.prop
         return converted
 
-    def check_secret_type(self, job: Job, item: Item) -> None:
+    def check_secret_type(self, job: Job, item: KesEntry) -> None:
         if item.secret_type is not None:
             job.ctx.warn(item.field("secretType"),
                          "ignored: only backendType ibmcloudSecretsManager reads secretType")
 
-    def on_binary(self, job: Job, item: Item) -> None:
+    def on_binary(self, job: Job, item: KesEntry) -> None:
         """Backend-specific remarks about isBinary (default: none, Base64 is exact)."""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..items import Item
+from ..items import KesEntry
 from .base import Backend, Job, config_block, non_empty_str
 
 
@@ -30,7 +30,7 @@ class GcpSecretsManager(Backend):
                      f"{job.config_key('gcpsm', 'projectID')} if they differ")
         return block
 
-    def version(self, job: Job, item: Item) -> str | None:
+    def version(self, job: Job, item: KesEntry) -> str | None:
         for name, value in (("versionStage", item.version_stage), ("versionId", item.version_id)):
             if value is not None:
                 job.ctx.warn(item.field(name), "ignored: KES's gcpSecretsManager backend did not "

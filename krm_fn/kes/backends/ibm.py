@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..items import Item
+from ..items import KesEntry
 from .base import Backend, Job, config_block, missing, non_empty_str
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -47,10 +47,10 @@ class IbmSecretsManager(Backend):
             ok = False
         return block if ok else None
 
-    def check_secret_type(self, job: Job, item: Item) -> None:
+    def check_secret_type(self, job: Job, item: KesEntry) -> None:
         """secretType is part of the key here (see `key`)."""
 
-    def key(self, job: Job, item: Item, key: str) -> str | None:
+    def key(self, job: Job, item: KesEntry, key: str) -> str | None:
         if "/" in key:
             job.ctx.error(item.field("key"), "IBM keys cannot contain '/': ESO splits the key "
                           "into <type>/<id> or <group>/<type>/<name>")
@@ -67,7 +67,7 @@ class IbmSecretsManager(Backend):
                          "(a UUID); set keyByName: true if it is a name")
         return f"{item.secret_type}/{key}"
 
-    def _group(self, job: Job, item: Item) -> str:
+    def _group(self, job: Job, item: KesEntry) -> str:
         group = job.extras.get(GROUP_SETTING)
         if non_empty_str(group):
             return str(group)
@@ -77,13 +77,13 @@ class IbmSecretsManager(Backend):
                          f"{job.config_key(GROUP_SETTING)} if the secret is in another group")
         return DEFAULT_GROUP
 
-    def extract(self, job: Job, item: Item) -> dict[str, Any] | None:
+    def extract(self, job: Job, item: KesEntry) -> dict[str, Any] | None:
         job.ctx.error(item.path, "dataFrom entries cannot be converted for "
                       "ibmcloudSecretsManager: KES passed no secretType for them and could not "
                       "read them; use data entries with secretType instead")
         return None
 
-    def property(self, job: Job, item: Item) -> str | None:
+    def property(self, job: Job, item: KesEntry) -> str | None:
         prop = super().property(job, item)
         rule = _PROPERTY_RULES.get(item.secret_type or "")
         return prop if rule is None else rule(job, item, prop)
@@ -91,10 +91,10 @@ class IbmSecretsManager(Backend):
 
 # KES applied `property` to the JSON of the v1 API's secret data; ESO's v2 client selects fields
 # per secret type. One rule per type whose meaning changed (other types keep the property).
-PropertyRule = Callable[[Job, Item, str | None], str | None]
+PropertyRule = Callable[[Job, KesEntry, str | None], str | None]
 
 
-def _one_field(job: Job, item: Item, prop: str | None) -> str | None:
+def _one_field(job: Job, item: KesEntry, prop: str | None) -> str | None:
     if prop is None:
         stype = item.secret_type or ""
         job.ctx.error(item.field("property"), f"is required for {stype} secrets: KES wrote the "
@@ -103,14 +103,14 @@ def _one_field(job: Job, item: Item, prop: str | None) -> str | None:
     return prop
 
 
-def _arbitrary(job: Job, item: Item, prop: str | None) -> str | None:
+def _arbitrary(job: Job, item: KesEntry, prop: str | None) -> str | None:
     if prop not in (None, "payload"):
         job.ctx.warn(item.field("property"), "dropped: ESO returns the payload of an arbitrary "
                      "secret whole (KES found nothing but 'payload' there)")
     return None
 
 
-def _kv(job: Job, item: Item, prop: str | None) -> str | None:
+def _kv(job: Job, item: KesEntry, prop: str | None) -> str | None:
     # KES saw kv secrets as {"payload": {...}}; ESO's property addresses the payload.
     if prop is None or prop == "payload":
         return None
@@ -121,7 +121,7 @@ def _kv(job: Job, item: Item, prop: str | None) -> str | None:
     return prop
 
 
-def _iam_credentials(job: Job, item: Item, prop: str | None) -> str | None:
+def _iam_credentials(job: Job, item: KesEntry, prop: str | None) -> str | None:
     job.ctx.warn(item.field("property") if prop else item.path, "ESO writes the API key as it "
                  "is; KES wrote it JSON-quoted, and property is dropped")
     return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..items import Item
+from ..items import KesEntry
 from .base import Backend, Job, config_block, missing, non_empty_str
 
 # KES always logged in with Kubernetes auth; a config may pick another ESO method instead.
@@ -78,7 +78,7 @@ class Vault(Backend):
         auth[_KUBERNETES] = k8s
         return auth
 
-    def locate(self, job: Job, item: Item) -> dict[str, Any] | None:
+    def locate(self, job: Job, item: KesEntry) -> dict[str, Any] | None:
         ref = super().locate(job, item)
         if ref is not None and job.knobs.kv_version != 1 and "/data/" not in ref["key"]:
             job.ctx.warn(item.field("key"), "a KV v2 path without '/data/': KES read it as "
@@ -86,7 +86,7 @@ class Vault(Backend):
                          "segment, so this key may start working")
         return ref
 
-    def version(self, job: Job, item: Item) -> str | None:
+    def version(self, job: Job, item: KesEntry) -> str | None:
         for name, value in (("version", item.version), ("versionStage", item.version_stage),
                             ("versionId", item.version_id)):
             if value is not None:
