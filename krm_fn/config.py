@@ -48,18 +48,20 @@ class Eso(Strict):
 
 class Store(Strict):
     name: str = Field(description="Store name, referenced by placeholders and spec.defaultStore.")
-    kind: StoreKind = "ClusterSecretStore"
+    kind: StoreKind = Field("ClusterSecretStore", description="ESO store kind to generate.")
     create: bool = Field(True, description="false: only reference a store that already exists in the cluster.")
     provider: dict[str, Any] | None = Field(
         None, description="ESO provider block, verbatim (aws, vault, azurekv, gcpsm, ...).")
     controller: str | None = Field(None, description="ESO controller class (store spec.controller).")
     conditions: list[dict[str, Any]] | None = Field(None, description="ClusterSecretStore spec.conditions.")
-    retrySettings: dict[str, Any] | None = None
+    retrySettings: dict[str, Any] | None = Field(None, description="ESO store spec.retrySettings, verbatim.")
 
 
 class Refresh(Strict):
-    interval: str | None = Field(None, description='Go duration, e.g. "1h"; written as "1h0m0s". "0" syncs once.')
-    policy: Literal["Periodic", "OnChange", "CreatedOnce"] | None = None
+    interval: str | None = Field(
+        None, description='Go duration, e.g. "1h"; written as "1h0m0s". "0" syncs once. Unset: 1h.')
+    policy: Literal["Periodic", "OnChange", "CreatedOnce"] | None = Field(
+        None, description="ESO refreshPolicy; unset leaves it to ESO (periodic refresh).")
 
     @field_validator("interval", mode="before")
     @classmethod
@@ -77,19 +79,22 @@ class Refresh(Strict):
 
 
 class Naming(Strict):
-    strategy: Literal["hash", "suffix", "keep"] = "hash"
-    suffix: str = "-eso"
+    strategy: Literal["hash", "suffix", "keep"] = Field(
+        "hash", description="Generated Secret names: <name>-<hash>, <name><suffix>, or the placeholder's name.")
+    suffix: str = Field("-eso", description="Appended to the name by the suffix strategy.")
 
 
 class Target(Strict):
-    creationPolicy: Literal["Owner", "Orphan", "Merge", "None", "CreateOrMerge"] = "Owner"
-    deletionPolicy: Literal["Retain", "Delete", "Merge"] = "Retain"
+    creationPolicy: Literal["Owner", "Orphan", "Merge", "None", "CreateOrMerge"] = Field(
+        "Owner", description="spec.target.creationPolicy of every ExternalSecret.")
+    deletionPolicy: Literal["Retain", "Delete", "Merge"] = Field(
+        "Retain", description="spec.target.deletionPolicy of every ExternalSecret.")
 
 
 class FieldSpec(Strict):
-    group: str = ""
-    version: str | None = None
-    kind: str
+    group: str = Field("", description="API group of the kind; empty for the core group.")
+    version: str | None = Field(None, description="API version; unset matches every version.")
+    kind: str = Field(description="Kind that holds the field, e.g. Rollout.")
     path: str = Field(description="kustomize fieldSpec path, slash separated; lists are traversed.")
 
 
@@ -99,9 +104,9 @@ class References(Strict):
 
 
 class Kes(Strict):
-    enabled: bool = False
+    enabled: bool = Field(False, description="Convert kubernetes-client.io/v1 ExternalSecrets (KES) to ESO.")
     keep: bool = Field(False, description="Keep the KES objects in the output too (two-phase migration).")
-    storeKind: StoreKind = "ClusterSecretStore"
+    storeKind: StoreKind = Field("ClusterSecretStore", description="Kind of the stores generated for KES objects.")
     backends: dict[KesBackend, dict[str, Any]] = Field(
         default_factory=dict,
         description="Provider settings KES kept in its Deployment env, per backendType (a provider block fragment).",
@@ -109,18 +114,19 @@ class Kes(Strict):
 
 
 class ArgoCD(Strict):
-    syncWaves: bool = False
+    syncWaves: bool = Field(False, description='Argo CD sync-wave "-2" on stores and "-1" on ExternalSecrets.')
 
 
 class PatchTarget(Strict):
-    kind: str | None = None
-    name: str | None = None
-    namespace: str | None = None
+    kind: str | None = Field(None, description="Kind of the generated objects to patch; unset: every kind.")
+    name: str | None = Field(None, description="Name of the generated object; unset: every name.")
+    namespace: str | None = Field(None, description="Namespace of the generated object; unset: every namespace.")
 
 
 class Patch(Strict):
-    target: PatchTarget = Field(default_factory=lambda: PatchTarget())
-    patch: list[dict[str, Any]]
+    target: PatchTarget = Field(default_factory=lambda: PatchTarget(), description="Which generated objects.")
+    patch: list[dict[str, Any]] = Field(
+        description="RFC 6902 JSON Patch operations; the result is validated again and may not change identity.")
 
 
 class Validate(Strict):
@@ -131,32 +137,35 @@ class Validate(Strict):
 
 
 class Spec(Strict):
-    eso: Eso = Field(default_factory=lambda: Eso())
-    defaultStore: str | None = None
-    stores: list[Store] = Field(default_factory=list)
-    refresh: Refresh = Field(default_factory=lambda: Refresh())
-    naming: Naming = Field(default_factory=lambda: Naming())
-    target: Target = Field(default_factory=lambda: Target())
-    references: References = Field(default_factory=lambda: References())
-    kes: Kes = Field(default_factory=lambda: Kes())
-    argocd: ArgoCD = Field(default_factory=lambda: ArgoCD())
-    mode: Literal["transform", "validate"] = "transform"
-    patches: list[Patch] = Field(default_factory=list)
-    validate_: Validate = Field(default_factory=Validate, alias="validate")
+    eso: Eso = Field(default_factory=lambda: Eso(), description="The ESO release the output is for.")
+    defaultStore: str | None = Field(None, description="Store of placeholders that name none.")
+    stores: list[Store] = Field(default_factory=list, description="Stores that placeholders may name.")
+    refresh: Refresh = Field(default_factory=lambda: Refresh(), description="When ESO refreshes the Secrets.")
+    naming: Naming = Field(default_factory=lambda: Naming(), description="How generated Secrets are named.")
+    target: Target = Field(default_factory=lambda: Target(), description="ExternalSecret target policies.")
+    references: References = Field(
+        default_factory=lambda: References(), description="Extra places where workloads name Secrets.")
+    kes: Kes = Field(default_factory=lambda: Kes(), description="Conversion of legacy KES objects.")
+    argocd: ArgoCD = Field(default_factory=lambda: ArgoCD(), description="Argo CD annotations.")
+    mode: Literal["transform", "validate"] = Field(
+        "transform", description="validate: change nothing, fail when a Secret with inline data remains.")
+    patches: list[Patch] = Field(default_factory=list, description="JSON patches applied to generated objects.")
+    validate_: Validate = Field(
+        default_factory=Validate, alias="validate", description="What validate mode lets through.")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Metadata(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
-    name: str | None = None
+    name: str | None = Field(None, description="Any name; other metadata (annotations, labels) is allowed.")
 
 
 class SecretSync(Strict):
     apiVersion: Literal["secret-sync.dev/v1alpha1"]
     kind: Literal["SecretSync"]
-    metadata: Metadata = Field(default_factory=lambda: Metadata())
-    spec: Spec = Field(default_factory=lambda: Spec())
+    metadata: Metadata = Field(default_factory=lambda: Metadata(), description="Object metadata.")
+    spec: Spec = Field(default_factory=lambda: Spec(), description="What the function does.")
 
 
 def json_schema() -> dict[str, Any]:
