@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OVERLAY ?= examples/kustomize/overlays/prod
 
-.PHONY: venv run test lint typecheck schema image bench clean
+.PHONY: venv run test lint typecheck schema docs image bench clean
 
 venv: $(STAMP)
 
@@ -30,8 +30,15 @@ lint: venv
 	$(BIN)/ruff check krm_fn tests bench
 	$(BIN)/mypy krm_fn
 
+# The JSON Schema and the docs page generated from it (tests check both are current).
 schema: venv
 	$(BIN)/secret-sync schema > functionconfig/secretsync.schema.json
+	$(BIN)/python scripts/gen-config-reference functionconfig/secretsync.schema.json > docs/reference/config.md
+
+# The documentation site (mkdocs.yml, docs/) into site/; --strict fails on broken links and pages
+# missing from the nav. NO_MKDOCS_2_WARNING silences mkdocs-material's banner about MkDocs 2.0.
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 bench: venv
 	$(BIN)/python bench/run.py
@@ -46,4 +53,4 @@ image: venv
 	IMAGE=$(IMAGE) PYTHON=$(CURDIR)/$(BIN)/python scripts/build-image
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist site *.egg-info
