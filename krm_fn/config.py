@@ -28,7 +28,8 @@ class Strict(BaseModel):
 
 class Eso(Strict):
     version: str = Field(
-        "2.9", description="Target ESO release (X.Y); decides which server-defaulted fields are written out.")
+        "2.9",
+        description="Target ESO release (X.Y, 0.16 or newer); decides which server-defaulted fields are written out.")
 
     @field_validator("version", mode="before")
     @classmethod
@@ -99,7 +100,8 @@ class FieldSpec(Strict):
 
 
 class References(Strict):
-    podSpecs: list[FieldSpec] = Field(default_factory=list, description="Where a PodSpec lives in a custom kind.")
+    podSpecs: list[FieldSpec] = Field(
+        default_factory=list, description="Where a PodSpec lives in a custom kind (e.g. an Argo Rollouts Rollout).")
     fieldSpecs: list[FieldSpec] = Field(default_factory=list, description="Fields that hold a Secret name.")
 
 
