@@ -25,7 +25,7 @@ Usage:
 Function config: apiVersion secret-sync.dev/v1alpha1, kind SecretSync (or a flat ConfigMap).
 Placeholder: a v1 Secret annotated secret-sync.dev/remote-key: <remote secret>, with empty values.
 Errors exit 1 with a message on stderr and no items on stdout. SECRET_SYNC_DEBUG=1 shows tracebacks.
-Docs: README.md of the secret-sync project.
+Docs: README.md and docs/ of the secret-sync project.
 """
 
 
