@@ -535,6 +535,9 @@ def test_crlf_and_byte_order_mark_survive_an_edit(repo: Path) -> None:
     pod = ("apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\n  namespace: shop\r\n"
            "spec:\r\n  imagePullSecrets:\r\n  - name: app-db   # pull\r\n")
     (repo / "shop/pod.yaml").write_bytes(b"\xef\xbb\xbf" + pod.encode())
+    # Listed by the shop's kustomization: in the same build as the placeholder it refers to.
+    (repo / "shop/kustomization.yaml").write_text(
+        KUSTOMIZATION.replace("cronjob.yaml]", "cronjob.yaml, pod.yaml]"))
     run = eval_(".", "--config", "../cfg.yaml", "--in-place", cwd=repo)
     assert run.returncode == 0, run.stderr
     assert (repo / "shop/pod.yaml").read_bytes() == b"\xef\xbb\xbf" + pod.replace(

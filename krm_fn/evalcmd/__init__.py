@@ -39,11 +39,11 @@ import posixpath
 from pathlib import Path
 
 from ..results import FileRef, FunctionError, error
+from .builds import plan_all
 from .changes import Change, apply, diff, same
 from .compose import Migration, compose_all
 from .documents import split_documents
 from .edit import edit_document
-from .builds import plan_all
 from .function import resource_list
 from .options import USAGE, parse_args
 from .problems import fail, report

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import pipeline, resourcelist, yamlio
 from ..resourcelist import RESOURCE_LIST_VERSIONS, _seq_entry
-from ..results import Result
+from ..results import FunctionError, Result
 from .source import Source
 
 
@@ -25,7 +25,10 @@ def run(source: Source) -> tuple[list[tuple[Any, str]], list[Result]]:
     """The function's output items, as Python data and as text (none when it failed), and its
     results; the caller reports them, together with those of the other universes."""
     rl = resourcelist.read(resource_list(source).encode("utf-8"))
-    outcome = pipeline.run(rl)
+    try:
+        outcome = pipeline.run(rl)
+    except FunctionError as exc:  # the pipeline stops at its first failing step
+        return [], list(exc.results)
     if any(r.severity == "error" for r in outcome.results):
         return [], list(outcome.results)
     return [(yamlio.load_text(text), text) for text in outcome.items], list(outcome.results)

@@ -26,7 +26,6 @@ from .edit import edit_document
 from .problems import fail
 from .source import Chunk, Source, SourceFile
 
-
 KES_GROUP = "kubernetes-client.io/"
 
 

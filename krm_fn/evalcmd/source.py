@@ -18,8 +18,8 @@ from .annotate import annotate
 from .documents import document_nodes, emit_document, split_documents
 from .files import UTF8_BOM, check_output_dir, collect, read_text
 from .kustomizations import Kustomization, discover
-from .universes import Universe, build_universes, not_objects
 from .problems import fail, report
+from .universes import Universe, build_universes, not_objects
 
 # Build configuration of kustomize and kpt: YAML files in a repository that are not resources.
 CONFIG_GROUPS = ("kustomize.config.k8s.io", "kpt.dev", "config.kubernetes.io")
@@ -141,8 +141,8 @@ def _is_patch(data: Any) -> bool:
     """A strategic-merge patch document (`$patch: delete`, ...): it changes an object, it is
     none itself, wherever it lives."""
     meta = data.get("metadata") if isinstance(data, dict) else None
-    return isinstance(data, dict) and ("$patch" in data or isinstance(meta, dict) and any(
-        str(k).startswith("$") for k in meta))
+    return isinstance(data, dict) and ("$patch" in data or (isinstance(meta, dict) and any(
+        str(k).startswith("$") for k in meta)))
 
 
 def _is_object(data: dict[Any, Any], rel: str, n: int) -> bool:
