@@ -19,7 +19,7 @@ from .. import yamlio
 from ..yamlio import YamlError
 from . import lenient
 from .documents import split_documents
-from .files import read_text
+from .files import read_text, walk
 from .problems import fail
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -71,15 +71,13 @@ def find_kustomization(directory: Path) -> Path | None:
     return None
 
 
-def discover(root: Path, skip_dir: Callable[[str], bool]) -> dict[Path, Kustomization]:
-    """Every kustomization under `root`, by its directory (hidden directories skipped)."""
+def discover(root: Path) -> dict[Path, Kustomization]:
+    """Every kustomization under `root`, by its directory (hidden directories skipped, as for
+    the files eval reads)."""
     found: dict[Path, Kustomization] = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if path.name in KUSTOMIZATION_FILES and path.is_file() and not any(
-                skip_dir(part) for part in rel.parts):
-            if path.parent not in found:
-                found[path.parent] = read(path, rel.as_posix(), root)
+    for path in walk(root):
+        if path.name in KUSTOMIZATION_FILES and path.parent not in found:
+            found[path.parent] = read(path, path.relative_to(root).as_posix(), root)
     return found
 
 

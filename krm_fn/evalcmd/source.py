@@ -69,7 +69,7 @@ def load(paths: list[str], config: Path, output: str | None = None) -> Source:
     root, files, extra = collect(paths, config)
     if output is not None:
         check_output_dir(Path(output), root)
-    found = discover(root, lambda part: part.startswith("."))
+    found = discover(root)
     skip = not_objects(found)
     counter = iter(range(1, 1 << 62))
     sources: list[SourceFile] = []
