@@ -11,6 +11,7 @@ from typing import Any
 from . import eso
 from .metadata import namespace_key
 from .model import SecretRequest
+from .naming import where
 from .resourcelist import Item, ResourceList
 from .results import Result, error
 
@@ -56,7 +57,8 @@ def target_secrets(kept: list[Item], requests: list[SecretRequest]) -> list[Resu
         if other is not None:
             problems.append(error(
                 f"the target Secret {req.target_name!r} of the ExternalSecret generated for "
-                f"{req.source.ref.describe()} collides with this Secret of the input; ESO and this "
+                f"{req.source.ref.describe()}{where(req.source.file)} collides with this Secret of "
+                "the input; ESO and this "
                 "manifest would overwrite each other", resource=other.ref, field="metadata.name",
                 file=other.file))
     return problems

@@ -290,3 +290,16 @@ def test_syntax_errors_give_the_line_and_column_of_the_offending_text(
     assert run.returncode == 1
     assert f"secret-sync: error: bad.yaml: not valid YAML: " in run.stderr
     assert position in run.stderr, run.stderr
+
+
+def test_a_name_collision_names_both_documents(tmp_path: Path) -> None:
+    """Two same-named KES objects that no kustomization separates: one universe, one name."""
+    root = tmp_path / "repo"
+    write(root, {"prod/kes.yaml": kes("db", "prod/db"), "staging/kes.yaml": kes("db", "staging/db")})
+    (tmp_path / "cfg.yaml").write_text(HASH_CONFIG.replace(
+        "spec:\n", "spec:\n  naming: {strategy: suffix, suffix: -eso}\n"))
+    run = eval_("repo", "--config", "cfg.yaml", "--diff", cwd=tmp_path)
+    assert run.returncode == 1
+    assert ("error: staging/kes.yaml[0]: ExternalSecret db: field metadata.name: generated name "
+            "'db-eso' collides with the one generated for ExternalSecret db (prod/kes.yaml[0])"
+            in run.stderr), run.stderr
