@@ -303,3 +303,38 @@ def test_a_name_collision_names_both_documents(tmp_path: Path) -> None:
     assert ("error: staging/kes.yaml[0]: ExternalSecret db: field metadata.name: generated name "
             "'db-eso' collides with the one generated for ExternalSecret db (prod/kes.yaml[0])"
             in run.stderr), run.stderr
+
+
+def test_a_patch_naming_a_renamed_secret_is_an_error_not_a_stale_reference(tmp_path: Path) -> None:
+    """eval does not edit patches: an overlay patch that puts `db` back into the Deployment would
+    leave a reference to a Secret nothing creates."""
+    root = tmp_path / "repo"
+    write(root, {
+        "app/base/kustomization.yaml": "resources: [deployment.yaml, kes.yaml]\n",
+        "app/base/deployment.yaml": DEPLOYMENT,
+        "app/base/kes.yaml": kes("db", "app/db"),
+        "app/overlays/prod/kustomization.yaml": overlay("prod") + "patches:\n  - path: env.yaml\n",
+        "app/overlays/prod/env.yaml": textwrap.dedent("""\
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: api
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      env:
+                        - name: DB_PASSWORD
+                          valueFrom:
+                            secretKeyRef: {name: db, key: password}
+            """),
+    })
+    (tmp_path / "cfg.yaml").write_text(HASH_CONFIG)
+    before = snapshot(root)
+    run = eval_("repo", "--config", "cfg.yaml", "--in-place", cwd=tmp_path)
+    assert run.returncode == 1
+    assert snapshot(root) == before
+    assert ("error: app/overlays/prod/env.yaml: this patch names the Secret 'db', which the "
+            "migration renames" in run.stderr), run.stderr
+    assert "Declare the secret-sync function in app/overlays/prod" in run.stderr

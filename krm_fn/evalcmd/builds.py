@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .. import yamlio
 from ..results import FileRef, FunctionError, Result, error, info
+from . import lenient
 from .annotate import with_namespace
 from .changes import diff
 from .function import run
@@ -45,15 +45,16 @@ def plan_all(source: Source) -> tuple[dict[str, FilePlan], list[Planned]]:
         errors = [r for r in results if r.severity == "error"]
         plans = {} if errors else plan(view, outputs, layout)
         problems.extend((r, _build(u)) for r in _patched(view, u, plans, errors))
+        problems.extend((r, _build(u)) for r in _stale_patches(view, u, plans))
         notes.extend((r, _build(u)) for r in results if r.severity != "error")
         done.append(Planned(u, plans))
     if len(source.universes) > 1 and source.universes[-1].name == UNLISTED:
         notes.append((info(f"{UNLISTED} ({len(source.universes[-1].files)}) were converted "
                            "together, as one more build"), ""))
-    report(_grouped(notes))
     merged = _merge(source, done, problems)
-    if problems:
-        raise FunctionError(*_grouped(problems))
+    if problems:  # errors first; the notes after them, as they may explain them
+        raise FunctionError(*_grouped(problems), *_grouped(notes))
+    report(_grouped(notes))
     return merged, done
 
 
@@ -106,6 +107,57 @@ def _patched(view: Source, u: Universe, plans: dict[str, FilePlan],
                     file=where))
     out.extend(r for r in errors if r.file not in flagged)
     return out
+
+
+def _stale_patches(view: Source, u: Universe, plans: dict[str, FilePlan]) -> list[Result]:
+    """A patch of the build that names a Secret the migration renames would put the old name
+    back after eval rewrote the object (eval does not edit patches): an error, never a wrong
+    reference."""
+    old = _renamed(view, plans)
+    out = []
+    for patch, _ in u.patches:
+        for name in sorted({s for d in patch.docs for s in _strings(d)} & old):
+            out.append(error(
+                f"{patch.where}: this patch names the Secret {name!r}, which the migration "
+                f"renames; eval does not edit patches. Declare the secret-sync function in "
+                f"{u.name} (transformers:) so the build rewrites the patched object, or use "
+                "`keep` naming"))
+    return out
+
+
+def _renamed(view: Source, plans: dict[str, FilePlan]) -> set[str]:
+    """The old names of the Secrets whose references the function rewrote in this universe."""
+    old: set[str] = set()
+    kept: set[str] = set()  # names that stay (`keep` naming)
+    for f in view.files:
+        plan_ = plans.get(f.rel) or FilePlan(f)
+        for n, text in plan_.replaced.items():
+            if text is not None:
+                old.update(_changed_strings(f.chunks[n].data, lenient.load(text)))
+            else:  # a replaced placeholder or KES object: its name is gone unless kept
+                old.add(str((f.chunks[n].data.get("metadata") or {}).get("name")))
+        for doc in plan_.added:
+            kept.add(str((lenient.load(doc.text).get("metadata") or {}).get("name")))
+    return old - kept
+
+
+def _changed_strings(before: Any, after: Any) -> list[str]:
+    out = []
+    for c in diff(before, after):
+        was: Any = before
+        for seg in c.path:
+            was = was[seg] if isinstance(was, (dict, list)) else None
+        if c.leaf and isinstance(was, str):
+            out.append(was)
+    return out
+
+
+def _strings(data: Any) -> list[str]:
+    if isinstance(data, dict):
+        return [s for v in data.values() for s in _strings(v)]
+    if isinstance(data, list):
+        return [s for v in data for s in _strings(v)]
+    return [data] if isinstance(data, str) else []
 
 
 def _patch_of(u: Universe, f: SourceFile, chunk: Chunk) -> str | None:
@@ -185,7 +237,7 @@ def _edit_summary(p: FilePlan, n: int) -> str:
     if text is None:
         return "replaced by an ExternalSecret"
     assert p.source is not None
-    new = yamlio.load_text(text)
+    new = lenient.load(text)
     changes = diff(p.source.chunks[n].data, new)
     shown = ", ".join(f"{'.'.join(map(str, c.path))}: {c.value}" for c in changes[:3])
     return shown or "an edit"

@@ -45,6 +45,7 @@ class Target:
 class Patch:
     where: str                      # the patch file, or the kustomization for an inline patch
     target: Target
+    docs: tuple[Any, ...] = ()      # the patch as data (a JSON 6902 patch is one list)
 
 
 @dataclass
@@ -177,9 +178,10 @@ def _patch(k: Kustomization, entry: Any, root: Path) -> None:
         docs = _parse_all(entry["patch"])
     selector = entry.get("target")
     if isinstance(selector, dict):
-        k.patches.append(Patch(where, Target(_str(selector.get("kind")), _str(selector.get("name")))))
+        target = Target(_str(selector.get("kind")), _str(selector.get("name")))
+        k.patches.append(Patch(where, target, tuple(docs)))
     else:
-        k.patches.extend(Patch(where, _target_of(d)) for d in docs if isinstance(d, dict))
+        k.patches.extend(Patch(where, _target_of(d), (d,)) for d in docs if isinstance(d, dict))
 
 
 def _strategic_merge(k: Kustomization, entry: Any, root: Path) -> None:
@@ -192,7 +194,7 @@ def _strategic_merge(k: Kustomization, entry: Any, root: Path) -> None:
         where, docs = k.rel, _parse_all(entry)
     else:
         return
-    k.patches.extend(Patch(where, _target_of(d)) for d in docs if isinstance(d, dict))
+    k.patches.extend(Patch(where, _target_of(d), (d,)) for d in docs if isinstance(d, dict))
 
 
 def _target_of(doc: dict[Any, Any]) -> Target:

@@ -10,12 +10,14 @@ column of the offending text.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import ryml
 from ruamel.yaml.error import MarkedYAMLError  # type: ignore[import-untyped,unused-ignore]
 
 from .. import yamlio
 from ..yamlio import YamlError
+from .documents import document_nodes
 from .problems import fail
 from .roundtrip import ruamel_yaml
 
@@ -49,3 +51,9 @@ def _rewrite(text: str, name: str) -> str:
     except Exception as exc:  # ruamel's other refusals (duplicate keys, ...) carry no value
         raise fail(f"{name}: not valid YAML ({type(exc).__name__})") from None
     return out.getvalue()
+
+
+def load(text: str) -> Any:
+    """One document as Python data, read as `parse` reads it."""
+    tree = parse(text, "")[0]
+    return yamlio.to_python(tree, document_nodes(tree)[0])
