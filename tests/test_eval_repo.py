@@ -96,8 +96,8 @@ def test_every_overlay_builds_as_with_the_function_declared_in_it(work: Path, tm
         assert got == want, overlay
 
     # Same-named KES objects without a namespace: each overlay's Deployment names its own.
-    names = {env: [o for o in build(work / "repo/apps/shop/overlays" / env)
-                   if o["kind"] == "Deployment"][0]["spec"]["template"]["spec"]["containers"][0]
+    names = {env: next(o for o in build(work / "repo/apps/shop/overlays" / env)
+                   if o["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
              ["env"][0]["valueFrom"]["secretKeyRef"]["name"] for env in SHOP_OVERLAYS}
     assert len(set(names.values())) == 3, names
 
@@ -288,7 +288,7 @@ def test_syntax_errors_give_the_line_and_column_of_the_offending_text(
     (tmp_path / "cfg.yaml").write_text(HASH_CONFIG)
     run = eval_("repo", "--config", "cfg.yaml", "--diff", cwd=tmp_path)
     assert run.returncode == 1
-    assert f"secret-sync: error: bad.yaml: not valid YAML: " in run.stderr
+    assert "secret-sync: error: bad.yaml: not valid YAML: " in run.stderr
     assert position in run.stderr, run.stderr
 
 
