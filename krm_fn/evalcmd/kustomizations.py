@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import yamlio
+from ..results import FunctionError, Result
 from ..yamlio import YamlError
 from . import lenient
 from .documents import split_documents
@@ -72,14 +73,18 @@ def find_kustomization(directory: Path) -> Path | None:
     return None
 
 
-def discover(root: Path) -> dict[Path, Kustomization]:
+def discover(root: Path) -> tuple[dict[Path, Kustomization], list[Result]]:
     """Every kustomization under `root`, by its directory (hidden directories skipped, as for
-    the files eval reads)."""
+    the files eval reads), and the problems of those that cannot be read."""
     found: dict[Path, Kustomization] = {}
+    problems: list[Result] = []
     for path in walk(root):
         if path.name in KUSTOMIZATION_FILES and path.parent not in found:
-            found[path.parent] = read(path, path.relative_to(root).as_posix(), root)
-    return found
+            try:
+                found[path.parent] = read(path, path.relative_to(root).as_posix(), root)
+            except FunctionError as exc:
+                problems.extend(exc.results)
+    return found, problems
 
 
 def read(path: Path, rel: str, root: Path) -> Kustomization:

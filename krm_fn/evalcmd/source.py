@@ -11,7 +11,7 @@ from typing import Any
 import ryml
 
 from .. import yamlio
-from ..results import FileRef, FunctionError, Result, warning
+from ..results import FileRef, FunctionError, warning
 from ..yamlio import YamlError
 from . import lenient
 from .annotate import annotate
@@ -69,18 +69,17 @@ def load(paths: list[str], config: Path, output: str | None = None) -> Source:
     root, files, extra = collect(paths, config)
     if output is not None:
         check_output_dir(Path(output), root)
-    found = discover(root)
+    found, problems = discover(root)
     skip = not_objects(found)
     counter = iter(range(1, 1 << 62))
     sources: list[SourceFile] = []
-    problems: list[Result] = []
     for f in files:
         try:
             sources.append(_read_source(root, f, counter, f in skip))
         except FunctionError as exc:
             problems.extend(exc.results)
-    if problems:
-        raise FunctionError(*problems)
+    if problems:  # a broken kustomization.yaml is also a file read: report it once
+        raise FunctionError(*{r.describe(): r for r in problems}.values())
     universes = build_universes(root, found, [s.path for s in sources])
     return Source(root, sources, config_text, extra, universes, found)
 
