@@ -338,3 +338,23 @@ def test_a_patch_naming_a_renamed_secret_is_an_error_not_a_stale_reference(tmp_p
     assert ("error: app/overlays/prod/env.yaml: this patch names the Secret 'db', which the "
             "migration renames" in run.stderr), run.stderr
     assert "Declare the secret-sync function in app/overlays/prod" in run.stderr
+
+
+def test_a_failing_build_does_not_make_its_shared_files_disagree(tmp_path: Path) -> None:
+    """Overlay b fails on its own file; the base it shares with a is not reported as a conflict."""
+    root = tmp_path / "repo"
+    write(root, {
+        "app/base/kustomization.yaml": "resources: [deployment.yaml, kes.yaml]\n",
+        "app/base/deployment.yaml": DEPLOYMENT,
+        "app/base/kes.yaml": kes("db", "app/db"),
+        "app/overlays/a/kustomization.yaml": overlay("a"),
+        "app/overlays/b/kustomization.yaml": overlay("b", "broken.yaml"),
+        "app/overlays/b/broken.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n"
+                                      "  annotations:\n    secret-sync.dev/remote-key: k\n"
+                                      "stringData:\n  p: not-empty\n",
+    })
+    (tmp_path / "cfg.yaml").write_text(HASH_CONFIG)
+    run = eval_("repo", "--config", "cfg.yaml", "--in-place", cwd=tmp_path)
+    assert run.returncode == 1
+    errors = [x for x in run.stderr.splitlines() if ": error: " in x]
+    assert len(errors) == 1 and "app/overlays/b/broken.yaml[0]" in errors[0], errors

@@ -26,6 +26,7 @@ from .universes import UNLISTED, Universe
 class Planned:
     universe: Universe
     plans: dict[str, FilePlan]
+    failed: bool = False           # its errors are reported; its plans do not count
 
 
 def plan_all(source: Source) -> tuple[dict[str, FilePlan], list[Planned]]:
@@ -47,7 +48,7 @@ def plan_all(source: Source) -> tuple[dict[str, FilePlan], list[Planned]]:
         problems.extend((r, _build(u)) for r in _patched(view, u, plans, errors))
         problems.extend((r, _build(u)) for r in _stale_patches(view, u, plans))
         notes.extend((r, _build(u)) for r in results if r.severity != "error")
-        done.append(Planned(u, plans))
+        done.append(Planned(u, plans, bool(errors)))
     if len(source.universes) > 1 and source.universes[-1].name == UNLISTED:
         notes.append((info(f"{UNLISTED} ({len(source.universes[-1].files)}) were converted "
                            "together, as one more build"), ""))
@@ -181,7 +182,7 @@ def _merge(source: Source, done: list[Planned],
     merged: dict[str, FilePlan] = {}
     owners: dict[str, list[tuple[str, FilePlan]]] = {}
     by_rel = {f.rel: f for f in source.files}
-    for p in done:
+    for p in (p for p in done if not p.failed):
         for rel in _files_of(p, by_rel):
             owners.setdefault(rel, []).append((p.universe.name, p.plans.get(rel) or
                                                FilePlan(by_rel.get(rel))))
