@@ -205,7 +205,7 @@ def test_a_shared_file_that_roots_would_edit_differently_is_an_error(tmp_path: P
     assert run.returncode == 1
     assert snapshot(root) == before
     (line,) = [x for x in run.stderr.splitlines() if ": error: " in x]
-    assert "app/base/deployment.yaml[0] Deployment api" in line
+    assert "error: app/base/deployment.yaml[0]: Deployment api: the builds that include" in line
     assert "build app/overlays/a: spec.template.spec.containers.0.envFrom.0.secretRef.name: db-" in line
     assert "build app/overlays/b: spec.template.spec.containers.0.envFrom.0.secretRef.name: db-" in line
     assert "declare the secret-sync function in those builds" in line

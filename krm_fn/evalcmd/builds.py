@@ -214,7 +214,7 @@ def _disagreement(rel: str, entries: list[tuple[str, FilePlan]]) -> Result:
     obj = ""
     if source is not None and chunk_no is not None:
         chunk = source.chunks[chunk_no]
-        obj = f"[{chunk.index}] {_describe(chunk.data)}" if chunk.data is not None else ""
+        obj = f"[{chunk.index}]: {_describe(chunk.data)}" if chunk.data is not None else ""
     needs = "; ".join(f"build {name}: {what(p)}" for name, p in entries)
     return error(
         f"{rel}{obj}: the builds that include this file need different edits of it ({needs}). "
