@@ -209,13 +209,12 @@ def _signature(p: FilePlan) -> tuple[Any, ...]:
 
 def _disagreement(rel: str, entries: list[tuple[str, FilePlan]]) -> Result:
     """Which object differs and what each build would make of it."""
-    chunk_no, what = _first_difference(entries)
+    n = _first_difference(entries)
     source = next((p.source for _, p in entries if p.source is not None), None)
     obj = ""
-    if source is not None and chunk_no is not None:
-        chunk = source.chunks[chunk_no]
-        obj = f"[{chunk.index}]: {_describe(chunk.data)}" if chunk.data is not None else ""
-    needs = "; ".join(f"build {name}: {what(p)}" for name, p in entries)
+    if source is not None and n is not None and source.chunks[n].data is not None:
+        obj = f"[{source.chunks[n].index}]: {_describe(source.chunks[n].data)}"
+    needs = "; ".join(f"build {name}: {_needs(p, n)}" for name, p in entries)
     return error(
         f"{rel}{obj}: the builds that include this file need different edits of it ({needs}). "
         "eval can write only one; declare the secret-sync function in those builds "
@@ -223,12 +222,16 @@ def _disagreement(rel: str, entries: list[tuple[str, FilePlan]]) -> Result:
         "the Secret alike")
 
 
-def _first_difference(entries: list[tuple[str, FilePlan]]) -> tuple[int | None, Any]:
-    chunks = sorted({n for _, p in entries for n in p.replaced})
-    for n in chunks:
+def _first_difference(entries: list[tuple[str, FilePlan]]) -> int | None:
+    """The first document the builds edit differently; None when only new documents differ."""
+    for n in sorted({n for _, p in entries for n in p.replaced}):
         if len({p.replaced.get(n, "") for _, p in entries}) > 1:
-            return n, lambda p, n=n: _edit_summary(p, n)
-    return None, lambda p: f"{len(p.added)} new object(s)"
+            return n
+    return None
+
+
+def _needs(p: FilePlan, n: int | None) -> str:
+    return f"{len(p.added)} new object(s)" if n is None else _edit_summary(p, n)
 
 
 def _edit_summary(p: FilePlan, n: int) -> str:
