@@ -13,7 +13,7 @@ from .metadata import namespace_key
 from .model import SecretRequest
 from .naming import where
 from .resourcelist import Item, ResourceList
-from .results import Result, error
+from .results import FileRef, Result, error
 
 ESO_GROUP = "external-secrets.io"
 
@@ -21,12 +21,14 @@ ESO_GROUP = "external-secrets.io"
 ObjectId = tuple[str, str, str, str]  # group, kind, namespace, name
 
 
-def upsert(rl: ResourceList, kept: list[Item],
-           generated: list[dict[str, Any]]) -> tuple[list[Item], dict[ObjectId, int], list[Result]]:
+def upsert(rl: ResourceList, kept: list[Item], generated: list[dict[str, Any]],
+           origins: list[FileRef | None]) -> tuple[list[Item], dict[ObjectId, int], list[Result]]:
     """`kept` without the objects a previous run generated, and where those stood (their
     replacements go there, so a re-run changes nothing); an object of the same name that
-    secret-sync did not generate is an error."""
+    secret-sync did not generate is an error. `origins`: the file of the placeholder or KES
+    object each generated object comes from, in order (an error names both documents)."""
     ids = {object_id(obj) for obj in generated}
+    origin = dict(zip((object_id(obj) for obj in generated), origins, strict=False))
     out: list[Item] = []
     previous: dict[ObjectId, int] = {}
     problems: list[Result] = []
@@ -40,8 +42,8 @@ def upsert(rl: ResourceList, kept: list[Item],
         labels = meta.get("labels") if isinstance(meta, dict) else None
         if not isinstance(labels, dict) or not eso.is_ours(labels):
             problems.append(error(
-                f"generated {item.kind} {item.name!r} collides with an object of the same "
-                "name in the input that secret-sync did not generate",
+                f"generated {item.kind} {item.name!r}{where(origin.get(key))} collides with an "
+                "object of the same name in the input that secret-sync did not generate",
                 resource=item.ref, field="metadata.name", file=item.file))
     return out, previous, problems
 

@@ -359,3 +359,22 @@ def test_a_failing_build_does_not_make_its_shared_files_disagree(tmp_path: Path)
     errors = [x for x in run.stderr.splitlines() if ": error: " in x]
     assert errors and all("app/overlays/b/broken.yaml[0]" in e for e in errors), errors
     assert "different edits" not in run.stderr
+
+
+def test_a_collision_with_an_input_object_names_both_documents(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root, {
+        "a.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations:\n"
+                  "    secret-sync.dev/remote-key: k\n",
+        "b.yaml": "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n"
+                  "  name: db-eso\nspec: {}\n",
+    })
+    (tmp_path / "cfg.yaml").write_text(
+        "apiVersion: secret-sync.dev/v1alpha1\nkind: SecretSync\nmetadata: {name: s}\nspec:\n"
+        "  defaultStore: x\n  stores: [{name: x, kind: ClusterSecretStore, provider: "
+        "{fake: {}}}]\n  naming: {strategy: suffix, suffix: -eso}\n")
+    run = eval_("repo", "--config", "cfg.yaml", "--diff", cwd=tmp_path)
+    assert run.returncode == 1
+    assert ("error: b.yaml[0]: ExternalSecret db-eso: field metadata.name: generated "
+            "ExternalSecret 'db-eso' (a.yaml[0]) collides with an object of the same name"
+            in run.stderr), run.stderr
