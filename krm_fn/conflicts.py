@@ -11,8 +11,9 @@ from typing import Any
 from . import eso
 from .metadata import namespace_key
 from .model import SecretRequest
+from .naming import where
 from .resourcelist import Item, ResourceList
-from .results import Result, error
+from .results import FileRef, Result, error
 
 ESO_GROUP = "external-secrets.io"
 
@@ -20,12 +21,14 @@ ESO_GROUP = "external-secrets.io"
 ObjectId = tuple[str, str, str, str]  # group, kind, namespace, name
 
 
-def upsert(rl: ResourceList, kept: list[Item],
-           generated: list[dict[str, Any]]) -> tuple[list[Item], dict[ObjectId, int], list[Result]]:
+def upsert(rl: ResourceList, kept: list[Item], generated: list[dict[str, Any]],
+           origins: list[FileRef | None]) -> tuple[list[Item], dict[ObjectId, int], list[Result]]:
     """`kept` without the objects a previous run generated, and where those stood (their
     replacements go there, so a re-run changes nothing); an object of the same name that
-    secret-sync did not generate is an error."""
+    secret-sync did not generate is an error. `origins`: the file of the placeholder or KES
+    object each generated object comes from, in order (an error names both documents)."""
     ids = {object_id(obj) for obj in generated}
+    origin = dict(zip((object_id(obj) for obj in generated), origins, strict=False))
     out: list[Item] = []
     previous: dict[ObjectId, int] = {}
     problems: list[Result] = []
@@ -39,8 +42,8 @@ def upsert(rl: ResourceList, kept: list[Item],
         labels = meta.get("labels") if isinstance(meta, dict) else None
         if not isinstance(labels, dict) or not eso.is_ours(labels):
             problems.append(error(
-                f"generated {item.kind} {item.name!r} collides with an object of the same "
-                "name in the input that secret-sync did not generate",
+                f"generated {item.kind} {item.name!r}{where(origin.get(key))} collides with an "
+                "object of the same name in the input that secret-sync did not generate",
                 resource=item.ref, field="metadata.name", file=item.file))
     return out, previous, problems
 
@@ -56,7 +59,8 @@ def target_secrets(kept: list[Item], requests: list[SecretRequest]) -> list[Resu
         if other is not None:
             problems.append(error(
                 f"the target Secret {req.target_name!r} of the ExternalSecret generated for "
-                f"{req.source.ref.describe()} collides with this Secret of the input; ESO and this "
+                f"{req.source.ref.describe()}{where(req.source.file)} collides with this Secret of "
+                "the input; ESO and this "
                 "manifest would overwrite each other", resource=other.ref, field="metadata.name",
                 file=other.file))
     return problems

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .model import SecretRequest
-from .results import Result, error
+from .results import FileRef, Result, error
 
 if TYPE_CHECKING:
     from .config import Spec
@@ -54,6 +54,11 @@ def planned_name(req: SecretRequest, spec: Spec) -> str:
     return f"{req.source.name}-{content_hash(req)}"
 
 
+def where(file: FileRef | None) -> str:
+    """` (path[index])` of the other document in a collision, so that both are named."""
+    return f" ({file.path}[{file.index}])" if file is not None else ""
+
+
 def name_problem(name: str) -> str | None:
     if len(name) > MAX_NAME:
         return f"is {len(name)} characters long; Kubernetes allows at most {MAX_NAME}"
@@ -80,7 +85,8 @@ def plan(requests: list[SecretRequest], spec: Spec) -> list[Result]:
         if other is not None:
             problems.append(error(
                 f"generated name {req.target_name!r} collides with the one generated for "
-                f"{other.source.ref.describe()}", resource=req.source.ref, field="metadata.name",
+                f"{other.source.ref.describe()}{where(other.source.file)}", resource=req.source.ref,
+                field="metadata.name",
                 file=req.source.file))
         seen[key] = req
     return problems

@@ -63,7 +63,8 @@ class Transformer:
         external_secrets, store_objects = self._generate(requests)
         self._stop_on(validation.check_generated(external_secrets + store_objects))
         kept, previous, problems = conflicts.upsert(
-            self.rl, [i for i in self.rl.items if i.position not in replaced], external_secrets + store_objects)
+            self.rl, [i for i in self.rl.items if i.position not in replaced], external_secrets + store_objects,
+            [req.source.file for req in requests])
         self._stop_on(problems + conflicts.target_secrets(kept, requests))
         edits = references.plan(self.rl, kept, requests, references.ReferenceTable(self.spec.references))
         self.results.extend(references.apply(self.rl.tree, edits))

@@ -253,9 +253,11 @@ def test_in_place_changes_only_what_it_must(repo: Path) -> None:
     after = snapshot(repo)
 
     # Files without a change keep every byte.
-    for rel in ("config/settings.yml", "shop/kustomization.yaml", "README.md",
-                ".github/broken.yaml"):
+    for rel in ("config/settings.yml", "README.md", ".github/broken.yaml"):
         assert after[rel] == before[rel], rel
+    # The kustomization only gains the store its build now needs, at the end of its list.
+    assert after["shop/kustomization.yaml"].decode() == KUSTOMIZATION.replace(
+        "cronjob.yaml]", "cronjob.yaml, clustersecretstore_aws-main.yaml]")
 
     # Workloads: only the four lines that name the Secret differ, comments included.
     assert_only_references_changed(WORKLOADS, after["shop/workloads.yaml"].decode(), 4)
@@ -277,9 +279,10 @@ def test_in_place_changes_only_what_it_must(repo: Path) -> None:
     assert {d["remoteRef"]["key"] for d in es["spec"]["data"]} == {"prod/shop/db"}
     assert cm["metadata"]["name"] == "shop-flags"
 
-    # The store has a file of its own; nothing else is new.
-    assert sorted(set(after) - set(before)) == ["clustersecretstore_aws-main.yaml"]
-    (store,) = docs(repo / "clustersecretstore_aws-main.yaml")
+    # The store has a file of its own, in the directory of the build that uses it; nothing else
+    # is new.
+    assert sorted(set(after) - set(before)) == ["shop/clustersecretstore_aws-main.yaml"]
+    (store,) = docs(repo / "shop/clustersecretstore_aws-main.yaml")
     assert store["kind"] == "ClusterSecretStore"
     assert store["metadata"]["name"] == "aws-main" and "namespace" not in store["metadata"]
 
@@ -311,8 +314,11 @@ def test_diff_prints_a_git_diff_and_writes_nothing(repo: Path, tmp_path: Path) -
     assert "--- a/repo/shop/workloads.yaml\n+++ b/repo/shop/workloads.yaml\n" in out
     assert "-                name: app-db     # the placeholder's name\n" in out
     assert "+                name: app-db-eso # the placeholder's name\n" in out
-    assert "new file mode 100644\n--- /dev/null\n+++ b/repo/clustersecretstore_aws-main.yaml\n" in out
-    assert "settings.yml" not in out and "kustomization.yaml" not in out
+    assert ("new file mode 100644\n--- /dev/null\n+++ b/repo/shop/clustersecretstore_aws-main.yaml\n"
+            in out)
+    # The kustomization lists the new store: that shows in the diff too.
+    assert "+resources: [secrets.yaml, workloads.yaml, cronjob.yaml, clustersecretstore_aws-main.yaml]\n" in out
+    assert "settings.yml" not in out
 
     # The diff is exactly what --in-place does: git applies it to the same bytes.
     if shutil.which("git") is None:
@@ -408,7 +414,7 @@ def test_configmap_config_inside_the_tree_is_not_an_item(repo: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert (repo / "fn-config.yaml").read_text() == config
     assert docs(repo / "shop/secrets.yaml")[0]["metadata"]["name"] == "app-db-eso"
-    assert (repo / "clustersecretstore_aws-main.yaml").exists()
+    assert (repo / "shop/clustersecretstore_aws-main.yaml").exists()
 
 
 def test_kes_object_file_is_converted_in_place(tmp_path: Path) -> None:
@@ -529,6 +535,9 @@ def test_crlf_and_byte_order_mark_survive_an_edit(repo: Path) -> None:
     pod = ("apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\n  namespace: shop\r\n"
            "spec:\r\n  imagePullSecrets:\r\n  - name: app-db   # pull\r\n")
     (repo / "shop/pod.yaml").write_bytes(b"\xef\xbb\xbf" + pod.encode())
+    # Listed by the shop's kustomization: in the same build as the placeholder it refers to.
+    (repo / "shop/kustomization.yaml").write_text(
+        KUSTOMIZATION.replace("cronjob.yaml]", "cronjob.yaml, pod.yaml]"))
     run = eval_(".", "--config", "../cfg.yaml", "--in-place", cwd=repo)
     assert run.returncode == 0, run.stderr
     assert (repo / "shop/pod.yaml").read_bytes() == b"\xef\xbb\xbf" + pod.replace(

@@ -12,9 +12,16 @@ in the original text, so comments, key order, quoting and indentation of everyth
 
 The steps, in order, one module each (main below runs them):
   options    the command line
-  source     read the config and the files (files.py), split them into documents (documents.py)
-             and annotate the objects with kpt's path, index and id (annotate.py)
-  function   run the pipeline once over every object, as one ResourceList
+  source     read the config and the files (files.py; lenient.py when ryml refuses what
+             go-yaml reads), split them into documents (documents.py) and annotate the objects
+             with kpt's path, index and id (annotate.py)
+  kustomizations, universes
+             the kustomizations under PATH and the build roots among them: each root is a
+             universe of its own (its files, the namespaces and patches its build applies); the
+             files no kustomization lists are one more
+  builds     run the pipeline once per universe (function.py), plan each file's change
+             (placement.py) and merge: a file shared by builds must get one edit from all
+  resources  list new store files in the root kustomization's `resources:`
   placement  map the output back to files: kept, removed, new; a kept object the function
              changed is edited in its text (edit.py: changes.py, splice.py, roundtrip.py)
   compose    each file's new text
@@ -28,17 +35,19 @@ roundtrip.py): the KRM function path never loads it, its start-up time matters o
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path
 
 from ..results import FileRef, FunctionError, error
+from .builds import plan_all
 from .changes import Change, apply, diff, same
 from .compose import Migration, compose_all
 from .documents import split_documents
 from .edit import edit_document
-from .function import resource_list, run
+from .function import resource_list
 from .options import USAGE, parse_args
-from .placement import plan
 from .problems import fail, report
+from .resources import add_resources
 from .source import Source, load
 from .write import act, unified_diff
 
@@ -69,5 +78,19 @@ def main(args: list[str]) -> int:
 
 
 def transform(source: Source) -> Migration:
-    """Run the function over every object read and work out each file's new text."""
-    return compose_all(source, plan(source, run(source)))
+    """Run the function over each universe's objects and work out each file's new text; the
+    kustomizations of builds that got new files (stores) list them."""
+    plans, planned = plan_all(source)
+    migration = compose_all(source, plans)
+    for p in planned:
+        k = p.universe.kustomization
+        new = sorted(rel for rel, fp in p.plans.items() if fp.source is None)
+        if k is None or not new:
+            continue
+        rel = k.path.relative_to(source.root).as_posix()
+        text = migration.after.get(rel) or k.path.read_text("utf-8")
+        migration.before.setdefault(rel, text)
+        home = p.universe.home
+        entries = [posixpath.relpath(n, home) if home else n for n in new]
+        migration.after[rel] = add_resources(text, entries, rel)
+    return migration

@@ -85,3 +85,31 @@ def strip_own_annotations(text: str) -> str:
     if tree.num_children(annotations) == 0:
         tree.remove(annotations)
     return emit_document(tree, node, text)
+
+
+def strip_namespace(text: str) -> str:
+    """A generated object's text without `metadata.namespace`, for a file whose kustomization
+    sets the namespace (the object it replaces had none either)."""
+    tree = yamlio.parse(text.encode("utf-8"))
+    node = document_nodes(tree)[0]
+    child = yamlio.child(tree, yamlio.child(tree, node, "metadata"), "namespace")
+    if child == NONE:
+        return text
+    tree.remove(child)
+    return emit_document(tree, node, text)
+
+
+def with_namespace(item: str, namespace: str) -> tuple[str, Any]:
+    """An annotated item with `metadata.namespace` set, as kustomize's namespace transformer
+    sets it, and the result as Python data."""
+    tree = yamlio.parse(item.encode("utf-8"))
+    node = document_nodes(tree)[0]
+    meta = yamlio.child(tree, node, "metadata")
+    child = yamlio.child(tree, meta, "namespace")
+    if child == NONE:
+        child = tree.append_child(meta)
+        tree.to_keyval(child, tree.to_arena(b"namespace"), tree.to_arena(namespace.encode()))
+    else:
+        tree._set_val(child, tree.to_arena(namespace.encode()))
+    tree.set_val_style(child, ryml.VAL_DQUO)
+    return emit_document(tree, node, item), yamlio.to_python(tree, node)

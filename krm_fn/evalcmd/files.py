@@ -28,7 +28,7 @@ def collect(paths: list[str], config: Path) -> tuple[Path, list[Path], list[Path
         path = path.resolve()
         if path.is_dir():
             dirs.append(path)
-            for f in _walk(path):
+            for f in walk(path):
                 (found if f.suffix in YAML_SUFFIXES else extra).add(f)
         else:
             dirs.append(path.parent)
@@ -38,7 +38,7 @@ def collect(paths: list[str], config: Path) -> tuple[Path, list[Path], list[Path
     return root, sorted(found - {skip}), sorted(extra | ({skip} & found))
 
 
-def _walk(top: Path) -> Iterator[Path]:
+def walk(top: Path) -> Iterator[Path]:
     for here, subdirs, names in os.walk(top):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         yield from (Path(here) / n for n in sorted(names) if not n.startswith("."))

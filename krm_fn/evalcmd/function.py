@@ -7,8 +7,7 @@ from typing import Any
 
 from .. import pipeline, resourcelist, yamlio
 from ..resourcelist import RESOURCE_LIST_VERSIONS, _seq_entry
-from ..results import FunctionError
-from .problems import report
+from ..results import FunctionError, Result
 from .source import Source
 
 
@@ -22,13 +21,14 @@ def resource_list(source: Source) -> str:
                       "functionConfig:", config]) + "\n"
 
 
-def run(source: Source) -> list[tuple[Any, str]]:
-    """The function's output items, as Python data and as text. Any error result stops the run;
-    warnings and infos are reported."""
+def run(source: Source) -> tuple[list[tuple[Any, str]], list[Result]]:
+    """The function's output items, as Python data and as text (none when it failed), and its
+    results; the caller reports them, together with those of the other universes."""
     rl = resourcelist.read(resource_list(source).encode("utf-8"))
-    outcome = pipeline.run(rl)
-    errors = [r for r in outcome.results if r.severity == "error"]
-    if errors:
-        raise FunctionError(*errors)
-    report(outcome.results)
-    return [(yamlio.load_text(text), text) for text in outcome.items]
+    try:
+        outcome = pipeline.run(rl)
+    except FunctionError as exc:  # the pipeline stops at its first failing step
+        return [], list(exc.results)
+    if any(r.severity == "error" for r in outcome.results):
+        return [], list(outcome.results)
+    return [(yamlio.load_text(text), text) for text in outcome.items], list(outcome.results)
