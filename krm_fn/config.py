@@ -187,9 +187,27 @@ def load(obj: Any) -> SecretSync:
         raise ConfigError([("functionConfig", f"must be {API_VERSION} {KIND} or a v1 ConfigMap, "
                             f"not {obj.get('apiVersion')} {obj.get('kind')}")])
     try:
-        return SecretSync.model_validate(obj)
+        model = SecretSync.model_validate(obj)
     except ValidationError as exc:
         raise ConfigError([(_loc(e["loc"]), e["msg"]) for e in exc.errors()]) from None
+    problems = provider_problems(model.spec)
+    if problems:
+        raise ConfigError(problems)
+    return model
+
+
+def provider_problems(spec: Spec) -> list[tuple[str, str]]:
+    """Unknown fields and wrong types in every provider block, against the ESO CRDs' table
+    (loaded only when there is a block to check; a cached config never gets here)."""
+    blocks = [(f"spec.stores[{i}].provider", s.provider) for i, s in enumerate(spec.stores)
+              if s.provider is not None]
+    blocks += [(f"spec.kes.backends.{name}", block) for name, block in spec.kes.backends.items()]
+    if not blocks:
+        return []
+    from . import providerfields
+
+    return [(f"{where}.{path}" if path else where, msg)
+            for where, block in blocks for path, msg in providerfields.check(block)]
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
