@@ -32,8 +32,10 @@ def unknown_annotations(items: list[Item]) -> list[Result]:
 def _did_you_mean(key: str) -> str:
     import difflib  # only when there is a typo to explain
 
-    close = difflib.get_close_matches(key, sorted(KNOWN_ANNOTATIONS), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    # compared without the shared prefix, which would make every key look close
+    known = sorted(k[len(OWN_PREFIX):] for k in KNOWN_ANNOTATIONS)
+    close = difflib.get_close_matches(key[len(OWN_PREFIX):], known, n=1, cutoff=0.6)
+    return f"; did you mean {OWN_PREFIX + close[0]!r}?" if close else ""
 
 
 class KesNamespaceRule(NamedTuple):
