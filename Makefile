@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OVERLAY ?= examples/kustomize/overlays/prod
 
-.PHONY: venv run test lint typecheck schema image bench clean
+.PHONY: venv run test lint typecheck schema provider-table image bench clean
 
 venv: $(STAMP)
 
@@ -32,6 +32,10 @@ lint: venv
 
 schema: venv
 	$(BIN)/secret-sync schema > functionconfig/secretsync.schema.json
+
+# ESO provider fields the config check knows (needs ../shared/schemas/eso/crds, or CRD_DIR=...)
+provider-table: venv
+	$(BIN)/python scripts/gen-provider-table $(CRD_DIR)
 
 bench: venv
 	$(BIN)/python bench/run.py
