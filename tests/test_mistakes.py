@@ -284,6 +284,19 @@ def test_without_the_component_validate_fails_the_overlay(tmp_path: Path) -> Non
     assert "kustomize/eso-kinds" in proc.stderr
 
 
+def test_base_function_with_a_secret_store_under_renaming_overlay(tmp_path: Path) -> None:
+    shutil.copytree(BASE_FN_EXAMPLE, tmp_path / "example")
+    shutil.copytree(REPO / "kustomize", tmp_path / "kustomize")
+    fn = tmp_path / "example" / "base" / "secret-sync.yaml"
+    fn.write_text(fn.read_text().replace("kind: ClusterSecretStore", "kind: SecretStore"))
+    objs = built(kustomize_build(tmp_path / "example" / "overlays" / "prod"))
+    (store,) = of_kind(objs, "SecretStore")
+    assert (store["metadata"]["name"], store["metadata"]["namespace"]) == ("prod-aws", "shop-prod")
+    (es,) = of_kind(objs, "ExternalSecret")
+    assert es["spec"]["secretStoreRef"] == {"kind": "SecretStore", "name": "prod-aws"}
+    assert es["metadata"]["namespace"] == "shop-prod"
+
+
 def _store(kind: str, name: str, annotations: dict[str, str]) -> dict[str, Any]:
     return {"apiVersion": "external-secrets.io/v1", "kind": kind,
             "metadata": {"name": name, "annotations": annotations},
