@@ -285,11 +285,12 @@ def test_without_the_component_validate_fails_the_overlay(tmp_path: Path) -> Non
 
 
 def test_base_function_with_a_secret_store_under_renaming_overlay(tmp_path: Path) -> None:
-    shutil.copytree(BASE_FN_EXAMPLE, tmp_path / "example")
+    example = tmp_path / "examples" / "kustomize-base-function"  # the same relative layout as the repo
+    shutil.copytree(BASE_FN_EXAMPLE, example)
     shutil.copytree(REPO / "kustomize", tmp_path / "kustomize")
-    fn = tmp_path / "example" / "base" / "secret-sync.yaml"
+    fn = example / "base" / "secret-sync.yaml"
     fn.write_text(fn.read_text().replace("kind: ClusterSecretStore", "kind: SecretStore"))
-    objs = built(kustomize_build(tmp_path / "example" / "overlays" / "prod"))
+    objs = built(kustomize_build(example / "overlays" / "prod"))
     (store,) = of_kind(objs, "SecretStore")
     assert (store["metadata"]["name"], store["metadata"]["namespace"]) == ("prod-aws", "shop-prod")
     (es,) = of_kind(objs, "ExternalSecret")
