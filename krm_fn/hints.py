@@ -6,8 +6,6 @@ A secrets tool that silently guesses is worse than one that says what it ignored
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from .metadata import OWN_PREFIX
 from .model import SecretRequest
 from .placeholders import KNOWN_ANNOTATIONS, NAMING
@@ -38,19 +36,15 @@ def _did_you_mean(key: str) -> str:
     return f"; did you mean {OWN_PREFIX + close[0]!r}?" if close else ""
 
 
-class KesNamespaceRule(NamedTuple):
-    annotation: str
-    limited: str        # what KES limited with it
-    replacement: str    # what does that job with ESO
-
-
 # KES read these Namespace annotations (kes-mapping.md §6, lib/poller.js _isPermitted); ESO reads none.
-KES_NAMESPACE_RULES = (
-    KesNamespaceRule("iam.amazonaws.com/permitted", "which roles (roleArn, vaultRole) its ExternalSecrets "
+# (annotation, what KES limited with it, what does that job with ESO); plain tuples: no class to
+# build on every start of the function.
+KES_NAMESPACE_RULES: tuple[tuple[str, str, str], ...] = (
+    ("iam.amazonaws.com/permitted", "which roles (roleArn, vaultRole) its ExternalSecrets "
                      "could assume",
                      "one SecretStore per namespace with its own role, or a ClusterSecretStore whose "
                      "spec.conditions list the namespaces allowed to use it"),
-    KesNamespaceRule("externalsecrets.kubernetes-client.io/permitted-key-name",
+    ("externalsecrets.kubernetes-client.io/permitted-key-name",
                      "which remote keys its ExternalSecrets could read",
                      "one SecretStore per namespace whose credentials can read only those keys, or "
                      "spec.conditions on the ClusterSecretStore"),
@@ -64,11 +58,11 @@ def kes_namespace_limits(items: list[Item]) -> list[Result]:
         if item.kind != "Namespace" or item.api_version != "v1":
             continue
         found.extend(warning(
-            f"KES enforced {rule.annotation} on this namespace ({rule.limited}); ESO does not read "
-            f"it, so converting the KES objects of namespace {item.name!r} widens their access. "
-            f"Replace it with {rule.replacement}",
-            resource=item.ref, field=f"metadata.annotations[{rule.annotation}]", file=item.file)
-            for rule in KES_NAMESPACE_RULES if rule.annotation in item.annotations)
+            f"KES enforced {annotation} on this namespace ({limited}); ESO does not read it, so "
+            f"converting the KES objects of namespace {item.name!r} widens their access. Replace it "
+            f"with {replacement}",
+            resource=item.ref, field=f"metadata.annotations[{annotation}]", file=item.file)
+            for annotation, limited, replacement in KES_NAMESPACE_RULES if annotation in item.annotations)
     return found
 
 
