@@ -37,7 +37,7 @@ class Outcome(NamedTuple):
     items: list[str]                  # YAML text of each output item, in order
     results: list[Result]
     # Short notes for stderr where the orchestrator never shows info results (kustomize)
-    notes: list[str] = []  # noqa: RUF012  # a NamedTuple default, never mutated
+    notes: tuple[str, ...] = ()
 
 
 def load_config(rl: ResourceList) -> SecretSync:
@@ -73,13 +73,7 @@ class Transformer:
         self.results.extend(hints.unknown_annotations(self.rl.items))
         requests, replaced = self._requests(store_table)
         self._stop_on(naming.plan(requests, self.spec))
-        kes_requests = [req for req in requests if req.origin == "kes"]
-        notes: list[str] = []
-        if kes_requests:
-            from .kes import cutover
-            self.results.extend(hints.kes_namespace_limits(self.rl.items))
-            self.results.extend(cutover.note(req) for req in kes_requests)
-            notes = cutover.summary(kes_requests)
+        notes = self._cutover([req for req in requests if req.origin == "kes"])
         external_secrets, store_objects = self._generate(requests)
         self._stop_on(validation.check_generated(external_secrets + store_objects))
         kept, previous, problems = conflicts.upsert(
@@ -91,6 +85,17 @@ class Transformer:
         self.results.extend(references.apply(self.rl.tree, edits))
         return Outcome(output.items(self.rl, kept, replaced, requests, external_secrets, store_objects,
                                     previous), self.results, notes)
+
+    def _cutover(self, kes_requests: list[SecretRequest]) -> tuple[str, ...]:
+        """What switching from KES needs (info results; stderr notes for kustomize), and what
+        KES enforced that ESO does not."""
+        if not kes_requests:
+            return ()
+        from .kes import cutover
+
+        self.results.extend(hints.kes_namespace_limits(self.rl.items))
+        self.results.extend(cutover.note(req) for req in kes_requests)
+        return tuple(cutover.summary(kes_requests))
 
     def _stop_on(self, problems: list[Result]) -> None:
         self.results.extend(problems)
