@@ -181,7 +181,8 @@ def load(obj: Any) -> SecretSync:
         obj = {"apiVersion": API_VERSION, "kind": KIND}
     if not isinstance(obj, dict):
         raise ConfigError([("functionConfig", "must be a mapping (a SecretSync or a ConfigMap)")])
-    if obj.get("kind") == "ConfigMap" and obj.get("apiVersion") == "v1":
+    flat = obj.get("kind") == "ConfigMap" and obj.get("apiVersion") == "v1"
+    if flat:
         obj = from_config_map(obj.get("data") or {})
     elif obj.get("kind") != KIND or obj.get("apiVersion") != API_VERSION:
         raise ConfigError([("functionConfig", f"must be {API_VERSION} {KIND} or a v1 ConfigMap, "
@@ -192,7 +193,9 @@ def load(obj: Any) -> SecretSync:
         raise ConfigError([(_loc(e["loc"]), e["msg"]) for e in exc.errors()]) from None
     problems = provider_problems(model.spec)
     if problems:
-        raise ConfigError(problems)
+        # the flat form's one store comes from `data.provider`: name what the user wrote
+        raise ConfigError([(path.replace("spec.stores[0].provider", "data.provider", 1) if flat else path, msg)
+                           for path, msg in problems])
     return model
 
 

@@ -180,6 +180,15 @@ def test_provider_wrong_types_and_kes_backends_are_checked() -> None:
                for e in errors)
 
 
+def test_flat_config_map_provider_typo_names_data_provider() -> None:
+    flat = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fn"},
+            "data": {"defaultStore": "aws", "provider": "aws: {service: SecretsManager, regoin: x}\n"}}
+    run = run_fn(resource_list([placeholder("app-db", ["password"], "shop")], flat),
+                 env={"SECRET_SYNC_NO_CACHE": "1"})
+    assert run.returncode == 1
+    assert "functionConfig data.provider.aws.regoin: unknown field 'regoin'" in run.stderr
+
+
 def test_valid_provider_blocks_pass() -> None:
     """Fields taken by hand from the ESO 2.9 SecretStore CRD (aws.additionalRoles, sessionTags,
     vault.auth.kubernetes.serviceAccountRef, a map under customSessionTags)."""
