@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OVERLAY ?= examples/kustomize/overlays/prod
 
-.PHONY: venv run test lint typecheck schema docs image bench clean
+.PHONY: venv run test lint typecheck schema docs provider-table image bench clean
 
 venv: $(STAMP)
 
@@ -39,6 +39,10 @@ schema: venv
 # missing from the nav. NO_MKDOCS_2_WARNING silences mkdocs-material's banner about MkDocs 2.0.
 docs: venv
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# ESO provider fields the config check knows (needs ../shared/schemas/eso/crds, or CRD_DIR=...)
+provider-table: venv
+	$(BIN)/python scripts/gen-provider-table $(CRD_DIR)
 
 bench: venv
 	$(BIN)/python bench/run.py

@@ -87,6 +87,9 @@ def run_function(mode: str | None) -> int:
         return _fail(api_version, [error(f"internal error ({type(exc).__name__}); "
                                          "rerun with SECRET_SYNC_DEBUG=1 for details")])
     _report(outcome.results)
+    if outcome.notes and resourcelist.from_kustomize(rl):
+        # kustomize never shows info results: the cut-over guidance would be lost (kpt shows it).
+        sys.stderr.write("".join(f"secret-sync: note: {n}\n" for n in outcome.notes))
     sys.stdout.buffer.write(text.encode("utf-8"))
     return 0
 

@@ -52,7 +52,8 @@ class Store(Strict):
     kind: StoreKind = Field("ClusterSecretStore", description="ESO store kind to generate.")
     create: bool = Field(True, description="false: only reference a store that already exists in the cluster.")
     provider: dict[str, Any] | None = Field(
-        None, description="ESO provider block, verbatim (aws, vault, azurekv, gcpsm, ...).")
+        None, description="ESO provider block (aws, vault, azurekv, gcpsm, ...), written as given after every field is "
+        "checked against the ESO CRDs: unknown fields and wrong types are errors with 'did you mean'.")
     controller: str | None = Field(None, description="ESO controller class (store spec.controller).")
     conditions: list[dict[str, Any]] | None = Field(None, description="ClusterSecretStore spec.conditions.")
     retrySettings: dict[str, Any] | None = Field(None, description="ESO store spec.retrySettings, verbatim.")
@@ -121,8 +122,12 @@ class ArgoCD(Strict):
 
 class PatchTarget(Strict):
     kind: str | None = Field(None, description="Kind of the generated objects to patch; unset: every kind.")
-    name: str | None = Field(None, description="Name of the generated object; unset: every name.")
-    namespace: str | None = Field(None, description="Namespace of the generated object; unset: every namespace.")
+    name: str | None = Field(None, description=(
+        "Name of the generated object, or of the placeholder/KES object it comes from (as written or as "
+        "renamed by namePrefix/nameSuffix); unset: every name."))
+    namespace: str | None = Field(None, description=(
+        "Namespace of the generated object or of its placeholder/KES object (also before kustomize's "
+        "namespace:); unset: every namespace."))
 
 
 class Patch(Strict):
@@ -150,8 +155,11 @@ class Spec(Strict):
     kes: Kes = Field(default_factory=lambda: Kes(), description="Conversion of legacy KES objects.")
     argocd: ArgoCD = Field(default_factory=lambda: ArgoCD(), description="Argo CD annotations.")
     mode: Literal["transform", "validate"] = Field(
-        "transform", description="validate: change nothing, fail when a Secret with inline data remains.")
-    patches: list[Patch] = Field(default_factory=list, description="JSON patches applied to generated objects.")
+        "transform", description=(
+        "validate: change nothing; fail when a Secret with inline data remains, a ClusterSecretStore has a "
+        "namespace, or an ExternalSecret names a store kustomize renamed without fixing the reference."))
+    patches: list[Patch] = Field(default_factory=list, description=(
+        "JSON patches applied to generated objects; a patch matching nothing is a warning, a failing op an error."))
     validate_: Validate = Field(
         default_factory=Validate, alias="validate", description="What validate mode lets through.")
 
@@ -192,15 +200,36 @@ def load(obj: Any) -> SecretSync:
         obj = {"apiVersion": API_VERSION, "kind": KIND}
     if not isinstance(obj, dict):
         raise ConfigError([("functionConfig", "must be a mapping (a SecretSync or a ConfigMap)")])
-    if obj.get("kind") == "ConfigMap" and obj.get("apiVersion") == "v1":
+    flat = obj.get("kind") == "ConfigMap" and obj.get("apiVersion") == "v1"
+    if flat:
         obj = from_config_map(obj.get("data") or {})
     elif obj.get("kind") != KIND or obj.get("apiVersion") != API_VERSION:
         raise ConfigError([("functionConfig", f"must be {API_VERSION} {KIND} or a v1 ConfigMap, "
                             f"not {obj.get('apiVersion')} {obj.get('kind')}")])
     try:
-        return SecretSync.model_validate(obj)
+        model = SecretSync.model_validate(obj)
     except ValidationError as exc:
         raise ConfigError([(_loc(e["loc"]), e["msg"]) for e in exc.errors()]) from None
+    problems = provider_problems(model.spec)
+    if problems:
+        # the flat form's one store comes from `data.provider`: name what the user wrote
+        raise ConfigError([(path.replace("spec.stores[0].provider", "data.provider", 1) if flat else path, msg)
+                           for path, msg in problems])
+    return model
+
+
+def provider_problems(spec: Spec) -> list[tuple[str, str]]:
+    """Unknown fields and wrong types in every provider block, against the ESO CRDs' table
+    (loaded only when there is a block to check; a cached config never gets here)."""
+    blocks = [(f"spec.stores[{i}].provider", s.provider) for i, s in enumerate(spec.stores)
+              if s.provider is not None]
+    blocks += [(f"spec.kes.backends.{name}", block) for name, block in spec.kes.backends.items()]
+    if not blocks:
+        return []
+    from . import providerfields
+
+    return [(f"{where}.{path}" if path else where, msg)
+            for where, block in blocks for path, msg in providerfields.check(block)]
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

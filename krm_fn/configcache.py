@@ -64,8 +64,12 @@ def cache_dir() -> str | None:
 def _key(obj: Any) -> str:
     # The models' own file is part of the key too: a development checkout changes them without a
     # new version, and a stale entry would hand out old defaults. One stat, no read.
-    models = os.stat(os.path.join(os.path.dirname(__file__), "config.py"))
-    text = json.dumps([__version__, models.st_size, models.st_mtime_ns, obj], sort_keys=True,
+    # The provider table (providerfields.py) decides what validates too.
+    here = os.path.dirname(__file__)
+    stamps = [(st.st_size, st.st_mtime_ns) for st in (
+        os.stat(os.path.join(here, "config.py")),
+        os.stat(os.path.join(here, "data", "eso_providers_2.9.json")))]
+    text = json.dumps([__version__, stamps, obj], sort_keys=True,
                       separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

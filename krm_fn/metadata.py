@@ -35,8 +35,8 @@ def namespace_key(namespace: str | None) -> str:
 
 def source_of(item: Item) -> Source:
     aliases = [(item.name, namespace_key(item.namespace))]
-    names = _split(item.annotations.get(PREVIOUS_NAMES))
-    namespaces = _split(item.annotations.get(PREVIOUS_NAMESPACES))
+    names = split_names(item.annotations.get(PREVIOUS_NAMES))
+    namespaces = split_names(item.annotations.get(PREVIOUS_NAMESPACES))
     for i, name in enumerate(names):
         ns = namespaces[i] if i < len(namespaces) else item.namespace
         alias = (name, namespace_key(ns))
@@ -49,5 +49,5 @@ def source_of(item: Item) -> Source:
     )
 
 
-def _split(value: str | None) -> list[str]:
+def split_names(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",")] if value else []

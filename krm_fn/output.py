@@ -17,13 +17,15 @@ class KptPaths:
     """Hands out (file, index) pairs: kpt refuses two objects at the same place."""
 
     def __init__(self, kept: list[Item]) -> None:
-        self.used: set[FileRef] = {ref for ref in (item.file for item in kept) if ref is not None}
+        self.used: set[FileRef] = {ref for ref in (item.file for item in kept)
+                                   if ref is not None and ref.index is not None}
 
     def place(self, obj: dict[str, Any], req: SecretRequest | None) -> dict[str, Any]:
         """Annotate `obj`: an ExternalSecret takes its source's file (and index when free), a
         store gets `[<namespace>/]<kind>_<name>.yaml` like kyaml names new files."""
         meta = obj["metadata"]
-        if req is not None and req.source.file is not None:
+        # A file known only from kustomize's origin annotation (no index) is not a kpt place.
+        if req is not None and req.source.file is not None and req.source.file.index is not None:
             path, index = req.source.file.path, req.source.file.index
         else:
             ns = meta.get("namespace")

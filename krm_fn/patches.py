@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .metadata import namespace_key
 from .results import Result, error
 
 if TYPE_CHECKING:
     from .config import Patch
+    from .model import Source
+
+Names = tuple[tuple[str, str], ...]  # (name, namespace) pairs an object answers to
 
 
-def _matches(patch: Patch, obj: dict[str, Any]) -> bool:
+def _names(obj: dict[str, Any], source: Source | None) -> Names:
+    """The generated name, then the names of the placeholder or KES object it comes from, as
+    written and as renamed by namePrefix/nameSuffix/namespace (kustomize's previous names): a
+    patch written against the base keeps matching in every overlay, whatever the hash."""
     meta = obj.get("metadata", {})
+    own = ((str(meta.get("name")), namespace_key(meta.get("namespace"))),)
+    return own + source.aliases if source is not None else own
+
+
+def _matches(patch: Patch, kind: Any, names: Names) -> bool:
     t = patch.target
-    return ((t.kind is None or t.kind == obj.get("kind"))
-            and (t.name is None or t.name == meta.get("name"))
-            and (t.namespace is None or t.namespace == meta.get("namespace")))
+    if t.kind is not None and t.kind != kind:
+        return False
+    wanted_ns = namespace_key(t.namespace) if t.namespace is not None else None
+    return any((t.name is None or t.name == name) and (wanted_ns is None or wanted_ns == ns)
+               for name, ns in names)
 
 
 def _identity(obj: Any) -> tuple[Any, ...]:
@@ -30,7 +44,9 @@ def _identity(obj: Any) -> tuple[Any, ...]:
             isinstance(meta.get("annotations", {}), dict), isinstance(meta.get("labels", {}), dict))
 
 
-def apply(patches: list[Patch], objects: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Result]]:
+def apply(patches: list[Patch], objects: list[dict[str, Any]],
+          sources: list[Source | None]) -> tuple[list[dict[str, Any]], list[Result]]:
+    """`sources[i]` is where `objects[i]` comes from (None for a store)."""
     if not patches or not objects:
         return objects, []  # nothing generated (a re-run): an unused patch is not news
     import jsonpatch  # only runs that patch pay for the import
@@ -38,9 +54,10 @@ def apply(patches: list[Patch], objects: list[dict[str, Any]]) -> tuple[list[dic
     out: list[dict[str, Any]] = []
     problems: list[Result] = []
     used = [False] * len(patches)
-    for obj in objects:
+    for obj, source in zip(objects, sources, strict=True):
+        names = _names(obj, source)
         for i, patch in enumerate(patches):
-            if not _matches(patch, obj):
+            if not _matches(patch, obj.get("kind"), names):
                 continue
             used[i] = True
             # `add /metadata/annotations/x` must work whether or not the object has annotations yet.

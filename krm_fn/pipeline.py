@@ -8,7 +8,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import configcache, conflicts, eso, naming, output, patches, placeholders, references, stores, validation, yamlio
+from . import (
+    configcache,
+    conflicts,
+    eso,
+    hints,
+    naming,
+    output,
+    patches,
+    placeholders,
+    references,
+    stores,
+    validation,
+    yamlio,
+)
 from .metadata import source_of
 from .model import SecretRequest, StoreSpec
 from .resourcelist import Item, ResourceList, emit_item
@@ -23,6 +36,8 @@ KES_API_VERSION = "kubernetes-client.io/v1"
 class Outcome(NamedTuple):
     items: list[str]                  # YAML text of each output item, in order
     results: list[Result]
+    # Short notes for stderr where the orchestrator never shows info results (kustomize)
+    notes: tuple[str, ...] = ()
 
 
 def load_config(rl: ResourceList) -> SecretSync:
@@ -55,11 +70,10 @@ class Transformer:
     def run(self) -> Outcome:
         store_table, problems = stores.configured(self.spec)
         self._stop_on(problems)
+        self.results.extend(hints.unknown_annotations(self.rl.items))
         requests, replaced = self._requests(store_table)
         self._stop_on(naming.plan(requests, self.spec))
-        if any(req.origin == "kes" for req in requests):
-            from .kes import cutover
-            self.results.extend(cutover.note(req) for req in requests if req.origin == "kes")
+        notes = self._cutover([req for req in requests if req.origin == "kes"])
         external_secrets, store_objects = self._generate(requests)
         self._stop_on(validation.check_generated(external_secrets + store_objects))
         kept, previous, problems = conflicts.upsert(
@@ -67,9 +81,22 @@ class Transformer:
             [req.source.file for req in requests])
         self._stop_on(problems + conflicts.target_secrets(kept, requests))
         edits = references.plan(self.rl, kept, requests, references.ReferenceTable(self.spec.references))
+        self.results.extend(hints.unreferenced_renames(
+            [req for req in requests if req.origin == "placeholder"], {id(e.request) for e in edits}))
         self.results.extend(references.apply(self.rl.tree, edits))
         return Outcome(output.items(self.rl, kept, replaced, requests, external_secrets, store_objects,
-                                    previous), self.results)
+                                    previous), self.results, notes)
+
+    def _cutover(self, kes_requests: list[SecretRequest]) -> tuple[str, ...]:
+        """What switching from KES needs (info results; stderr notes for kustomize), and what
+        KES enforced that ESO does not."""
+        if not kes_requests:
+            return ()
+        from .kes import cutover
+
+        self.results.extend(hints.kes_namespace_limits(self.rl.items))
+        self.results.extend(cutover.note(req) for req in kes_requests)
+        return tuple(cutover.summary(kes_requests))
 
     def _stop_on(self, problems: list[Result]) -> None:
         self.results.extend(problems)
@@ -117,6 +144,7 @@ class Transformer:
         self._stop_on(problems)
         store_objects = [emitter.store(store, ns) for store, ns in needed]
         # patches never add or remove objects: the first len(requests) are still the ExternalSecrets
-        patched, problems = patches.apply(self.spec.patches, external_secrets + store_objects)
+        sources = [req.source for req in requests] + [None] * len(store_objects)
+        patched, problems = patches.apply(self.spec.patches, external_secrets + store_objects, sources)
         self._stop_on(problems)
         return patched[:len(requests)], patched[len(requests):]

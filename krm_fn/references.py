@@ -66,7 +66,7 @@ class Edit(NamedTuple):
     node: int          # the scalar node in the tree
     via_alias: bool    # reached through a YAML alias: rewriting changes every alias of it
     old: str
-    new: str
+    request: SecretRequest  # the placeholder or KES object the reference names
 
 
 class ReferenceTable:
@@ -165,7 +165,7 @@ def plan(rl: ResourceList, items: list[Item], requests: list[SecretRequest],
             value = yamlio.string_value(rl.tree, node)
             req = index.lookup(value, namespaces) if value is not None else None
             if req is not None and value is not None and req.target_name != value:
-                edits.append(Edit(item, at, node, via_alias, value, req.target_name))
+                edits.append(Edit(item, at, node, via_alias, value, req))
     return edits
 
 
@@ -223,7 +223,7 @@ def apply(tree: ryml.Tree, edits: list[Edit]) -> list[Result]:
                 f"{_path(edit.path)} names the Secret through a YAML alias; the anchored value "
                 "was rewritten, so every alias of it changed too",
                 resource=edit.item.ref, field=_path(edit.path), file=edit.item.file))
-        yamlio.set_string(tree, edit.node, edit.new)
+        yamlio.set_string(tree, edit.node, edit.request.target_name)
     return notes
 
 

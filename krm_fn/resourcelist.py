@@ -54,7 +54,8 @@ class Item:
 
     @property
     def file(self) -> FileRef | None:
-        return file_ref(self.annotations)
+        """Where the object is: kpt's path/index, else the file kustomize's origin annotation names."""
+        return file_ref(self.annotations) or origin_ref(self.annotations)
 
     def annotation(self, key: str) -> str | None:
         return self.annotations.get(key)
@@ -66,6 +67,28 @@ def file_ref(annotations: dict[str, str]) -> FileRef | None:
         return None
     index = next((annotations[k] for k in INDEX_ANNOTATIONS if k in annotations), "0")
     return FileRef(path, int(index) if index.isascii() and index.isdigit() else 0)
+
+
+ORIGIN = "config.kubernetes.io/origin"
+
+
+def origin_ref(annotations: dict[str, str]) -> FileRef | None:
+    """The file of `config.kubernetes.io/origin` (kustomize's `buildMetadata: [originAnnotations]`),
+    a small YAML mapping; its `path:` line is read without a YAML parser (hot path). The index is
+    unknown: kustomize's index annotation counts the whole ResourceList, not the file."""
+    text = annotations.get(ORIGIN)
+    if not text:
+        return None
+    repo = ""
+    path = None
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        value = value.strip().strip("'\"")
+        if key == "path":
+            path = value
+        elif key == "repo":
+            repo = value + "//"
+    return FileRef(repo + path, None) if path else None
 
 
 class ResourceList:
@@ -239,9 +262,9 @@ def _read_item(tree: ryml.Tree, node: int, pos: int, anchors: yamlio.Anchors | N
     meta = at(node, "metadata")
     annotations_node = at(meta, "annotations")
     annotations = _string_map(tree, annotations_node, anchors)
-    fref = file_ref(annotations)
+    fref = file_ref(annotations) or origin_ref(annotations)
     if fref is not None:
-        where = f"{fref.path}[{fref.index}] ({where})"
+        where = f"{fref.path if fref.index is None else f'{fref.path}[{fref.index}]'} ({where})"
     # The fields that decide what an object is must be unambiguous; deeper fields of objects the
     # function does not read pass through as written (checked where an object is converted).
     _unique_keys(tree, node, where)
@@ -281,6 +304,13 @@ def _string_map(tree: ryml.Tree, node: int, anchors: yamlio.Anchors | None = Non
         if value is not None:
             out[yamlio.key_text(tree, ch)] = value
     return out
+
+
+KUSTOMIZE_ID = "kustomize.config.k8s.io/id"  # set on every item kustomize hands a function
+
+
+def from_kustomize(rl: ResourceList) -> bool:
+    return any(KUSTOMIZE_ID in item.annotations for item in rl.items)
 
 
 # --- writing -------------------------------------------------------------------------------------

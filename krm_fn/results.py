@@ -33,12 +33,13 @@ class ResourceRef(NamedTuple):
 
 
 class FileRef:
-    """A file and the index of the object in it (kpt's path/index annotations).
+    """A file and the index of the object in it (kpt's path/index annotations), or only the file
+    (index None: kustomize's `config.kubernetes.io/origin` names the file, not the position).
     A class, not a NamedTuple: a field named `index` would shadow tuple.index."""
 
     __slots__ = ("index", "path")
 
-    def __init__(self, path: str, index: int = 0) -> None:
+    def __init__(self, path: str, index: int | None = 0) -> None:
         self.path = path
         self.index = index
 
@@ -67,7 +68,9 @@ class Result(NamedTuple):
             if self.field:
                 out["field"] = {"path": self.field}
         if self.file is not None:
-            out["file"] = {"path": self.file.path, "index": self.file.index}
+            out["file"] = {"path": self.file.path}
+            if self.file.index is not None:
+                out["file"]["index"] = self.file.index
         if self.tags:
             out["tags"] = dict(self.tags)
         return out
@@ -76,7 +79,8 @@ class Result(NamedTuple):
         """One line for stderr: severity, file, object, field, message."""
         parts: list[str] = [self.severity]
         if self.file is not None:
-            parts.append(f"{self.file.path}[{self.file.index}]")
+            parts.append(self.file.path if self.file.index is None
+                         else f"{self.file.path}[{self.file.index}]")
         if self.resource is not None:
             parts.append(self.resource.describe())
         if self.field:

@@ -1,4 +1,5 @@
-"""Validate mode: fail when a Secret with inline data is still in the output.
+"""Validate mode: fail when a Secret with inline data is still in the output, or when a store
+reference of secret-sync's ExternalSecrets does not resolve (storerefs.py).
 
 Run as a kustomize/kpt validator after everything else, it proves no secret material is
 committed. An allow-list (by name or labels) covers Secrets a team decides may stay.
@@ -51,6 +52,9 @@ def check(rl: ResourceList, spec: Spec) -> list[Result]:
                 f"Secret carries inline data in {', '.join(keys)}; secret material must not be "
                 "committed (replace it with a placeholder, or allow it in spec.validate)",
                 resource=item.ref, field=keys[0], file=item.file))
+    from . import storerefs
+
+    problems += storerefs.check(rl, spec)
     if not problems:
         problems.append(info(f"validated {checked} Secrets: none carries inline data"))
     return problems

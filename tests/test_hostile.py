@@ -105,6 +105,41 @@ def _other_namespace_untouched(out: dict, stdout: str) -> None:
     assert shop["secretRef"]["name"] == es["metadata"]["name"] != "app-db"
 
 
+def _typo_warned(out: dict, stdout: str) -> None:
+    (warning,) = [r for r in out["results"] if "unknown annotation" in r["message"]]
+    assert warning["severity"] == "warning"
+    assert "did you mean 'secret-sync.dev/store'" in warning["message"]
+
+
+VALIDATE_CONFIG = """\
+functionConfig:
+  apiVersion: secret-sync.dev/v1alpha1
+  kind: SecretSync
+  metadata: {name: validate}
+  spec: {mode: validate}
+"""
+GENERATED_ES = """\
+- apiVersion: external-secrets.io/v1
+  kind: ExternalSecret
+  metadata:
+    name: prod-app-db
+    namespace: shop
+    labels: {app.kubernetes.io/managed-by: secret-sync}
+  spec:
+    secretStoreRef: {kind: ClusterSecretStore, name: aws}
+    data: [{secretKey: password, remoteRef: {key: prod/app/db}}]
+"""
+RENAMED_STORE = """\
+- apiVersion: external-secrets.io/v1
+  kind: ClusterSecretStore
+  metadata:
+    name: prod-aws
+    namespace: shop
+    annotations: {internal.config.kubernetes.io/previousNames: 'aws,aws'}
+  spec: {provider: {aws: {service: SecretsManager, region: eu-west-1}}}
+"""
+
+
 def _placeholder_read_through_aliases(out: dict, stdout: str) -> None:
     (es,) = [i for i in out["items"] if i["kind"] == "ExternalSecret"]
     assert es["metadata"]["namespace"] == "shop"
@@ -424,6 +459,44 @@ CASES: list[Case] = [
          [], exit_code=0, check=_other_namespace_untouched,
          answer="exit 0: a reference in a namespace without that placeholder names another "
                 "Secret and stays as it is"),
+    # --- ordinary mistakes (issue 13) ---------------------------------------------------------------
+    Case("provider-unknown-field",
+         lambda: resource_list(config=CONFIG.replace("region: eu-west-1}", "region: eu-west-1, "
+                                                     "additionalRole: [arn:aws:iam::1:role/r]}")),
+         ["functionConfig spec.stores[0].provider.aws.additionalRole", "did you mean 'additionalRoles'"],
+         answer="exit 1: `functionConfig spec.stores[i].provider.aws.additionalRole: unknown field "
+                "'additionalRole' in ESO 2.9; did you mean 'additionalRoles'?; the API server would "
+                "silently drop it` (every field checked against a table generated from the ESO CRDs)"),
+    Case("provider-wrong-type",
+         lambda: resource_list(config=CONFIG.replace("region: eu-west-1", "region: 5")),
+         ["spec.stores[0].provider.aws.region: must be a string, not integer"],
+         answer="exit 1: `... provider.aws.region: must be a string, not integer`"),
+    Case("kes-backend-unknown-field",
+         lambda: resource_list(config=CONFIG + "    kes:\n      backends:\n"
+                               "        vault: {vault: {sever: https://v}}\n"),
+         ["spec.kes.backends.vault.vault.sever", "did you mean 'server'"],
+         answer="exit 1: the same check for `spec.kes.backends.*` fragments"),
+    Case("own-annotation-typo",
+         lambda: resource_list(placeholder_text(annotations="      secret-sync.dev/stroe: vault-team\n")
+                               + WEB_DEPLOYMENT),
+         ["warning: Secret shop/app-db: field metadata.annotations[secret-sync.dev/stroe]"],
+         exit_code=0, check=_typo_warned,
+         answer="exit 0 with a warning: `unknown annotation 'secret-sync.dev/stroe' is ignored; did you "
+                "mean 'secret-sync.dev/store'?` (any object)"),
+    Case("validate-namespaced-cluster-store",
+         lambda: resource_list(RENAMED_STORE, VALIDATE_CONFIG),
+         ["ClusterSecretStore shop/prod-aws: field metadata.namespace", "cluster-scoped",
+          "kustomize/eso-kinds"],
+         answer="exit 1 (validate mode): a ClusterSecretStore with a namespace (an overlay's "
+                "`namespace:` over a base that declares the function), naming the fix"),
+    Case("validate-dangling-store-reference",
+         lambda: resource_list(GENERATED_ES + RENAMED_STORE.replace("    namespace: shop\n", ""),
+                               VALIDATE_CONFIG),
+         ["ExternalSecret shop/prod-app-db: field spec.secretStoreRef.name: ClusterSecretStore 'aws' "
+          "was renamed to 'prod-aws' in this build"],
+         answer="exit 1 (validate mode): a secret-sync ExternalSecret still names a store an overlay "
+                "renamed, and kustomize will not fix the reference (it does not know ESO kinds); a "
+                "store simply absent from the output is a warning (it may exist in the cluster)"),
 ]
 
 

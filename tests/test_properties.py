@@ -297,6 +297,12 @@ def _namespaces(obj: dict[str, Any]) -> list[str]:
     return out
 
 
+def _without_results(text: bytes) -> bytes:
+    """The ResourceList text up to its `results:` key (the renderer writes it last)."""
+    head, sep, _ = text.partition(b"\nresults:\n")
+    return head + b"\n" if sep else text
+
+
 # --- property 1: valid input ---------------------------------------------------------------------------
 
 @SETTINGS
@@ -316,7 +322,9 @@ def test_valid_resource_lists(sc: Scenario) -> None:
     # idempotent: its own output goes through unchanged
     code2, out2, err2 = call(out)
     assert code2 == 0, err2
-    assert out2 == out
+    # Results are about the run, not the objects: a warning on the first run (a renamed placeholder
+    # nothing refers to, issue 13) has no placeholder left to be about on the second.
+    assert out2 == _without_results(out)
 
     before = sc.items
     after = yaml.safe_load(out)["items"]

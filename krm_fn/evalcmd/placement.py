@@ -148,4 +148,4 @@ def _placement(data: Any) -> tuple[str, int]:
     if os.path.isabs(norm) or norm == ".." or norm.startswith("../"):
         raise fail(f"the function placed {_identity(data)[1]} {_identity(data)[3]} at "
                    f"{ref.path!r}, outside the input tree")
-    return norm, ref.index
+    return norm, ref.index or 0  # file_ref always has an index (origin_ref has none)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from ..metadata import OWN_PREFIX, user_annotations
 from ..model import NamingStrategy
+from ..placeholders import KNOWN_ANNOTATIONS
 from .context import Ctx
 from .paths import child
 from .values import str_map
@@ -40,7 +41,7 @@ def convert_metadata(ctx: Ctx, obj: Mapping[str, Any], spec: Spec) -> MetaOut:
     for key, value in annotations.items():
         if key == NAMING:
             out.naming = _naming(ctx, value, out.naming)
-        elif key.startswith(OWN_PREFIX) and key != REVISION:
+        elif key in KNOWN_ANNOTATIONS and key != REVISION:  # unknown keys: hints.py
             ctx.warn(child("metadata.annotations", key),
                      "ignored on a KES object (only naming and revision apply)")
     return out
