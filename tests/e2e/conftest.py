@@ -21,10 +21,11 @@ KES_CRD = HERE / "testdata" / "kes-crd.yaml"
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     mine = [item for item in items if Path(str(item.fspath)).is_relative_to(HERE)]
-    reason = go_missing_reason()
-    if not os.environ.get("SECRET_SYNC_E2E"):
-        reason = ("end to end against a real kube-apiserver and ESO controller: run `make e2e` "
-                  "(minutes on a cold cache)")
+    reasons = [] if os.environ.get("SECRET_SYNC_E2E") else [
+        "end to end against a real kube-apiserver and ESO controller: run `make e2e` (minutes on a "
+        "cold cache)"]
+    reasons += filter(None, [go_missing_reason()])
+    reason = "; ".join(reasons)
     for item in mine:
         item.add_marker(pytest.mark.e2e)
         if reason:
