@@ -1,7 +1,7 @@
 """Check 5: a rollout by Git. examples/kustomize (prod, hash naming) is applied and synced; then
 two placeholders change in Git (app-db gets `secret-sync.dev/revision`, shop-tls a new key), the
-build is re-applied, and the workloads' pod templates change to the new Secrets, which ESO
-creates. The old Secret: ESO does not delete it (its ExternalSecret is another object, still in the
+build is re-applied (the Job recreated: its pod template is immutable), and the workloads' pod
+templates change to the new Secrets, which ESO creates. The old Secret: ESO does not delete it (its ExternalSecret is another object, still in the
 cluster until pruned); it is owned by the old ExternalSecret, so pruning that (Argo CD `prune`,
 `kubectl apply --prune`, `kpt live apply`) lets Kubernetes' garbage collector delete it. This
 cluster runs no garbage collector, so the ownership is what is checked."""
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import REPO
 
 from .checks import apply_and_compare, check_secrets, check_workloads, count, wait_ready
@@ -61,6 +62,16 @@ def test_a_placeholder_change_in_git_rolls_workloads_to_new_secrets(clean: Clust
 
     after = build(tmp_path, "kustomize", "overlays/prod", ESO_RELEASE,
                   edit={"base/secrets.yaml": changed_in_git()})
+    # A Job's pod template is immutable: like with a secretGenerator, the changed reference cannot
+    # be applied to the existing Job. It has to be recreated (Argo CD `Replace=true`, a hook, or
+    # a delete before the apply), which is what the README tells users.
+    refused = clean.kubectl("apply", "--server-side", "--field-manager", "e2e", "--force-conflicts",
+                            "-f", "-", stdin=yaml.safe_dump_all(after), check=False)
+    assert refused.returncode != 0
+    assert 'The Job "prod-seed" is invalid: spec.template' in refused.stderr
+    assert "field is immutable" in refused.stderr
+    clean.kubectl("delete", "job", "prod-seed", "-n", NAMESPACE)
+    count("5", "Jobs refused as immutable and recreated")
     applied2 = apply_and_compare(clean, after, crds)  # no prune: the old objects stay
     clean.apply(fake_stores(applied2, provider))
     expected = shop_expected("prod-", f"-{HASH}")
