@@ -30,7 +30,7 @@ ESO_API = "external-secrets.io/v1"
 ESO_KINDS = ("ExternalSecret", "SecretStore", "ClusterSecretStore")
 # What a test may leave in a namespace it used; deleted between tests (no namespace controller runs,
 # so namespaces themselves are never deleted).
-NAMESPACED = ("externalsecrets.external-secrets.io", "secretstores.external-secrets.io", "secrets",
+NAMESPACED = ("secretstores.external-secrets.io", "externalsecrets.kubernetes-client.io", "secrets",
               "configmaps", "serviceaccounts", "deployments", "statefulsets", "jobs", "cronjobs",
               "ingresses")
 
@@ -117,10 +117,9 @@ class Cluster:
         """Deletes what tests put in `namespaces` and every ClusterSecretStore. The
         ExternalSecrets go first, so ESO does not recreate their Secrets."""
         for ns in sorted(set(namespaces)):
-            for kind in NAMESPACED:
-                self.kubectl("delete", kind, "--all", "-n", ns, "--wait=false", check=False)
-        self.kubectl("delete", "clustersecretstores.external-secrets.io", "--all", "--wait=false",
-                     check=False)
+            self.kubectl("delete", "externalsecrets.external-secrets.io", "--all", "-n", ns)
+            self.kubectl("delete", ",".join(NAMESPACED), "--all", "-n", ns, "--wait=false")
+        self.kubectl("delete", "clustersecretstores.external-secrets.io", "--all", "--wait=false")
 
     def install_crds(self, directory: Path) -> None:
         files = sorted(directory.glob("*.yaml"))

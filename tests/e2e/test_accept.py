@@ -20,14 +20,19 @@ BUILDS = [("kustomize", "overlays/prod"), ("kustomize", "overlays/dev"),
           ("kustomize-kes", "overlays/phase1"), ("kustomize-kes", "overlays/phase2")]
 
 
-@pytest.fixture
-def eso_2_9(cluster: Cluster) -> Iterator[Cluster]:
+@pytest.fixture(scope="module")
+def crds_2_9(cluster: Cluster) -> Iterator[Cluster]:
     cluster.install_crds(SHARED / "schemas" / "eso" / "crds")
     try:
         yield cluster
     finally:
-        cluster.clean(["shop-prod", "shop-dev", "shop"])
         cluster.install_crds(controller_crds())
+
+
+@pytest.fixture
+def eso_2_9(crds_2_9: Cluster) -> Iterator[Cluster]:
+    yield crds_2_9
+    crds_2_9.clean(["shop-prod", "shop-dev", "shop"])
 
 
 @needs_shared

@@ -26,8 +26,6 @@ ESO_RELEASE = versions()["ESO_VERSION"].lstrip("v").rsplit(".", 1)[0]
 def clean(cluster: Cluster) -> Iterator[Cluster]:
     yield cluster
     cluster.clean([NAMESPACE])
-    cluster.kubectl("delete", "externalsecrets.kubernetes-client.io", "--all", "-n", NAMESPACE,
-                    check=False)
 
 
 def generations(cluster: Cluster) -> dict[str, int]:
