@@ -46,6 +46,11 @@ def versions() -> dict[str, str]:
     return out
 
 
+ESO_VERSION = versions()["ESO_VERSION"]
+ESO_RELEASE = ESO_VERSION.lstrip("v").rsplit(".", 1)[0]  # v0.16.2 -> "0.16", for spec.eso.version
+CONTROLLER_CRDS = f"the ESO {ESO_VERSION} CRDs"  # how the checks name them
+
+
 def go_missing_reason() -> str | None:
     """Why the control plane cannot be built here, or None."""
     v = versions()

@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from .checks import apply_and_compare, check_secrets, check_workloads
-from .cluster import Cluster, versions
+from .cluster import CONTROLLER_CRDS, ESO_RELEASE, Cluster
 from .examples import HASH, SHOP_DATA, build, fake_provider, fake_stores, shop_expected
 
-ESO_RELEASE = versions()["ESO_VERSION"].lstrip("v").rsplit(".", 1)[0]  # v0.16.2 -> 0.16
 OVERLAYS = {  # overlay -> (namespace, namePrefix, what the naming strategy appends)
     "prod": ("shop-prod", "prod-", f"-{HASH}"),
     "dev": ("shop-dev", "dev-", "-eso"),
@@ -34,7 +33,7 @@ def test_example_on_the_controller(clean: Cluster, tmp_path: Path, overlay: str)
     namespace, prefix, renamed = OVERLAYS[overlay]
     objs = build(tmp_path, "kustomize", f"overlays/{overlay}", ESO_RELEASE)
     clean.ensure_namespaces(objs)
-    applied = apply_and_compare(clean, objs, f"the ESO {versions()['ESO_VERSION']} CRDs")
+    applied = apply_and_compare(clean, objs, CONTROLLER_CRDS)
     clean.apply(fake_stores(applied, fake_provider(SHOP_DATA)))
     check_secrets(clean, applied, shop_expected(prefix, renamed))
     refs = check_workloads(clean, [namespace])

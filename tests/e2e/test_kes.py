@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 
 from .checks import apply_and_compare, check_secrets, check_workloads, count, stored_secrets
-from .cluster import Cluster, versions
+from .cluster import CONTROLLER_CRDS, ESO_RELEASE, Cluster
 from .examples import KES_DATA, KES_EXPECTED, KES_VERSIONED, POD_SPEC_PATHS, build, fake_provider, fake_stores, identity
 
 NAMESPACE = "shop"
 KES_KIND = ("kubernetes-client.io/v1", "ExternalSecret")
 ESO_MANAGED = "reconcile.external-secrets.io/managed"
-ESO_RELEASE = versions()["ESO_VERSION"].lstrip("v").rsplit(".", 1)[0]
 
 
 @pytest.fixture
@@ -35,13 +34,12 @@ def generations(cluster: Cluster) -> dict[str, int]:
 
 
 def test_kes_migration_in_two_commits(clean: Cluster, tmp_path: Path) -> None:
-    crds = f"the ESO {versions()['ESO_VERSION']} CRDs"
     phase1 = build(tmp_path, "kustomize-kes", "overlays/phase1", ESO_RELEASE)
     phase2 = build(tmp_path, "kustomize-kes", "overlays/phase2", ESO_RELEASE)
     provider = fake_provider(KES_DATA, KES_VERSIONED)
 
     clean.ensure_namespaces(phase1)
-    applied1 = apply_and_compare(clean, phase1, crds)
+    applied1 = apply_and_compare(clean, phase1, CONTROLLER_CRDS)
     assert any(identity(o)[:2] == KES_KIND for o in applied1)
     clean.apply(fake_stores(applied1, provider))
     check_secrets(clean, applied1, KES_EXPECTED)
@@ -55,7 +53,7 @@ def test_kes_migration_in_two_commits(clean: Cluster, tmp_path: Path) -> None:
     for obj in pruned:
         clean.kubectl("delete", "externalsecrets.kubernetes-client.io", obj["metadata"]["name"],
                       "-n", NAMESPACE)
-    applied2 = apply_and_compare(clean, phase2, crds)
+    applied2 = apply_and_compare(clean, phase2, CONTROLLER_CRDS)
     clean.apply(fake_stores(applied2, provider))
     check_secrets(clean, applied2, KES_EXPECTED)
     assert generations(clean) == before, "phase 2 changed a workload's pod template"

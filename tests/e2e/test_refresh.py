@@ -18,11 +18,10 @@ import yaml
 from conftest import kustomize_build
 
 from .checks import count, secret_problems, wait_ready
-from .cluster import Cluster, decoded, versions, wait_until
+from .cluster import ESO_RELEASE, Cluster, decoded, wait_until
 from .examples import Expected, Obj, fake_provider, fake_stores, of_kind
 
 NAMESPACE = "e2e-refresh"
-ESO_RELEASE = versions()["ESO_VERSION"].lstrip("v").rsplit(".", 1)[0]
 SETTINGS = {  # build -> spec.refresh
     "control": {"interval": "5s"},
     "zero": {"interval": "0"},

@@ -17,11 +17,10 @@ import yaml
 from conftest import REPO
 
 from .checks import apply_and_compare, check_secrets, check_workloads, count, wait_ready
-from .cluster import Cluster, versions
+from .cluster import CONTROLLER_CRDS, ESO_RELEASE, Cluster
 from .examples import HASH, SHOP_DATA, build, fake_provider, fake_stores, of_kind, shop_expected
 
 NAMESPACE = "shop-prod"
-ESO_RELEASE = versions()["ESO_VERSION"].lstrip("v").rsplit(".", 1)[0]
 SECRETS = REPO / "examples" / "kustomize" / "base" / "secrets.yaml"
 DATA = {**SHOP_DATA, "shop/tls": json.dumps({"crt": "CERT-PEM", "key": "KEY-PEM", "ca": "CA-PEM"})}
 
@@ -50,11 +49,10 @@ def pod_templates(cluster: Cluster) -> dict[str, str]:
 
 def test_a_placeholder_change_in_git_rolls_workloads_to_new_secrets(clean: Cluster,
                                                                      tmp_path: Path) -> None:
-    crds = f"the ESO {versions()['ESO_VERSION']} CRDs"
     provider = fake_provider(DATA)
     before = build(tmp_path, "kustomize", "overlays/prod", ESO_RELEASE)
     clean.ensure_namespaces(before)
-    applied1 = apply_and_compare(clean, before, crds)
+    applied1 = apply_and_compare(clean, before, CONTROLLER_CRDS)
     clean.apply(fake_stores(applied1, provider))
     wait_ready(clean, of_kind(applied1, "ExternalSecret"))
     templates1 = pod_templates(clean)
@@ -72,7 +70,7 @@ def test_a_placeholder_change_in_git_rolls_workloads_to_new_secrets(clean: Clust
     assert "field is immutable" in refused.stderr
     clean.kubectl("delete", "job", "prod-seed", "-n", NAMESPACE)
     count("5", "Jobs refused as immutable and recreated")
-    applied2 = apply_and_compare(clean, after, crds)  # no prune: the old objects stay
+    applied2 = apply_and_compare(clean, after, CONTROLLER_CRDS)  # no prune: the old objects stay
     clean.apply(fake_stores(applied2, provider))
     expected = shop_expected("prod-", f"-{HASH}")
     expected[2].data["ca.crt"] = "CA-PEM"
