@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OVERLAY ?= examples/kustomize/overlays/prod
 
-.PHONY: venv run test lint typecheck schema docs provider-table image bench clean
+.PHONY: venv run test lint typecheck schema docs provider-table image bench clean cluster cluster-down e2e
 
 venv: $(STAMP)
 
@@ -55,6 +55,20 @@ IMAGE ?= localhost/secret-sync:dev
 
 image: venv
 	IMAGE=$(IMAGE) PYTHON=$(CURDIR)/$(BIN)/python scripts/build-image
+
+# ---- a real API server and ESO controller (e2e) --------------------------------------------------
+# etcd, kube-apiserver and a fake-provider-only ESO controller on 127.0.0.1, built once per pinned
+# version (scripts/cluster/versions.env) into ~/.cache/secret-sync-e2e; Go builds take minutes cold.
+cluster: venv
+	@KUBECTL=$(CURDIR)/$(BIN)/kubectl scripts/cluster/up
+
+cluster-down:
+	@scripts/cluster/down
+
+# The bundled examples through the function and real kustomize, applied to that cluster (started
+# here and stopped afterwards unless `make cluster` already runs it): tests/e2e.
+e2e: venv
+	SECRET_SYNC_E2E=1 $(BIN)/python -m pytest tests/e2e -rs $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist site *.egg-info
