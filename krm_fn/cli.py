@@ -66,14 +66,14 @@ def run_function(mode: str | None) -> int:
     try:
         from . import pipeline, resourcelist
 
-        # Never hold more than the limit (plus one byte, to tell "too big") in memory.
-        data = sys.stdin.buffer.read(resourcelist.max_input_bytes() + 1)
-        rl = resourcelist.read(data)
+        # Never hold more than the limit (plus one byte, to tell "too big") in memory; the bytes
+        # are not kept once parsed (the tree has its own copy).
+        rl = resourcelist.read(sys.stdin.buffer.read(resourcelist.max_input_bytes() + 1))
         api_version = rl.api_version
         outcome = pipeline.run(rl, mode)
         if any(r.severity == "error" for r in outcome.results):
             raise FunctionError(*outcome.results)
-        text = resourcelist.render(rl, outcome.items, outcome.results)
+        chunks = resourcelist.render(rl, outcome.items, outcome.results)
     except FunctionError as exc:
         return _fail(api_version, exc.results)
     except YamlError as exc:  # met by a step while reading the input: the input's fault, not a bug
@@ -87,7 +87,7 @@ def run_function(mode: str | None) -> int:
         return _fail(api_version, [error(f"internal error ({type(exc).__name__}); "
                                          "rerun with SECRET_SYNC_DEBUG=1 for details")])
     _report(outcome.results)
-    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.writelines(chunks)
     return 0
 
 

@@ -11,12 +11,12 @@ mappings, so cache hits and misses cannot behave differently.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from typing import TYPE_CHECKING, Any, cast
 
 from . import __version__
+from .hashing import sha256
 
 if TYPE_CHECKING:
     from .config import SecretSync
@@ -67,7 +67,7 @@ def _key(obj: Any) -> str:
     models = os.stat(os.path.join(os.path.dirname(__file__), "config.py"))
     text = json.dumps([__version__, models.st_size, models.st_mtime_ns, obj], sort_keys=True,
                       separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256(text.encode()).hex()
 
 
 def load(obj: Any) -> SecretSync:

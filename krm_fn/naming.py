@@ -6,11 +6,11 @@ workloads referencing the new name roll out; that is how a user decides *when* a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from .hashing import sha256
 from .model import SecretRequest
 from .results import Result, error
 
@@ -37,8 +37,8 @@ def content_hash(req: SecretRequest) -> str:
         "immutable": req.immutable,
         "revision": req.revision,
     }
-    digest = hashlib.sha256(json.dumps(basis, sort_keys=True, separators=(",", ":")).encode())
-    number = int.from_bytes(digest.digest(), "big")
+    digest = sha256(json.dumps(basis, sort_keys=True, separators=(",", ":")).encode())
+    number = int.from_bytes(digest, "big")
     chars = []
     for _ in range(HASH_LENGTH):
         number, rem = divmod(number, len(_ALPHABET))

@@ -14,6 +14,7 @@ Two known gaps of ryml's emitter are closed here:
   (stderr.py).
 
 The modules, each using only those above it (callers use the names re-exported here):
+  binding   importing ryml without its `deprecation` dependency (start-up time)
   stderr    keeping ryml's C++ diagnostics off file descriptor 2
   scalars   what a plain scalar means (YAML 1.2 core schema); when a string may be written plain
   tree      parse bytes into a tree; read, set and locate its nodes; YamlError
@@ -23,6 +24,7 @@ The modules, each using only those above it (callers use the names re-exported h
 
 from __future__ import annotations
 
+from . import binding  # noqa: F401  (first: loads ryml before any module below imports it)
 from .convert import (
     ALIAS_BOMB,
     DEFAULT_NODE_BUDGET,

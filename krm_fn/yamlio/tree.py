@@ -108,8 +108,12 @@ def _parse_error_text(detail: str) -> str:
     return ""
 
 
-# An alias (`*name`) can only start after a space, a flow indicator or a line start.
-_ALIAS = re.compile(rb"(?:^|[\s\[{,])\*[^\s,\[\]{}]", re.M)
+# An alias (`*name`) can only start after a space, a flow indicator or a line start. The pattern
+# starts with the literal `*` so the regex engine jumps from star to star (a pattern starting
+# with the alternatives tried every position: 0.25 s on 9 MB); the character before is checked
+# in Python.
+_ALIAS = re.compile(rb"\*[^\s,\[\]{}]")
+_BEFORE_ALIAS = frozenset(b" \t\n\r\x0b\x0c[{,")
 # An escape in a double-quoted scalar that yields a character ryml would emit raw (see EscapeGuard).
 _RISKY_ESCAPE = re.compile(rb"\\(?:[0abevfrNLP]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
 
@@ -117,7 +121,9 @@ _RISKY_ESCAPE = re.compile(rb"\\(?:[0abevfrNLP]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|
 def may_have_aliases(data: bytes) -> bool:
     """False when the text holds no YAML alias, so walkers need not check every node for one.
     A `*` in a plain scalar (a cron schedule) may say True: that only costs speed."""
-    return b"*" in data and _ALIAS.search(data) is not None
+    if b"*" not in data:
+        return False
+    return any(m.start() == 0 or data[m.start() - 1] in _BEFORE_ALIAS for m in _ALIAS.finditer(data))
 
 
 def has_risky_escapes(data: bytes) -> bool:
