@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
 
 from .hashing import sha256
 from .model import SecretRequest
+from .records import TYPE_CHECKING
 from .results import Result, error
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import Spec
 
 HASH_LENGTH = 10

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+from .records import TYPE_CHECKING
 from .results import Result, error
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import Patch
 
 

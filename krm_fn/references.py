@@ -8,18 +8,20 @@ request's source by its current name or one of kustomize's previous names, in th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 import ryml
 
 from . import yamlio
 from .metadata import PREVIOUS_NAMESPACES, namespace_key
 from .model import SecretRequest
+from .records import TYPE_CHECKING, NamedTuple
 from .resourcelist import Item, ResourceList
 from .results import Result, warning
 from .yamlio import NONE
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import References
 
 Path = tuple[str | int, ...]

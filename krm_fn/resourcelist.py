@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
 
 import ryml
 
 from . import yamlio
+from .records import TYPE_CHECKING
 from .results import FileRef, FunctionError, ResourceRef, Result, error
 from .yamlio import NONE, YamlError
+
+if TYPE_CHECKING:
+    from typing import Any
 
 RESOURCE_LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
 DEFAULT_MAX_INPUT_BYTES = 256 * 1024 * 1024

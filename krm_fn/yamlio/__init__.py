@@ -24,6 +24,7 @@ The modules, each using only those above it (callers use the names re-exported h
 
 from __future__ import annotations
 
+from ..records import TYPE_CHECKING
 from . import binding  # noqa: F401  (first: loads ryml before any module below imports it)
 from .convert import (
     ALIAS_BOMB,
@@ -31,7 +32,6 @@ from .convert import (
     MAX_DEPTH,
     Anchors,
     Converter,
-    ScalarMode,
     dangling_aliases,
     load_text,
     to_python,
@@ -59,6 +59,9 @@ from .tree import (
     string_value,
     unique_child,
 )
+
+if TYPE_CHECKING:
+    from .convert import ScalarMode
 
 __all__ = [
     "ALIAS_BOMB", "DEFAULT_NODE_BUDGET", "EMIT_MAX_DEPTH", "MAP", "MAX_DEPTH", "NONE", "SEQ", "VAL",

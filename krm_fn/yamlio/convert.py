@@ -6,12 +6,14 @@ are followed on a node budget (alias bombs), nesting has a depth limit, duplicat
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 import ryml
 
+from ..records import TYPE_CHECKING
 from .scalars import resolve_plain
 from .tree import YamlError, children, parse, walk, walk_in_order
+
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 MAX_DEPTH = 100  # deeper data is not a Kubernetes object; refusing it keeps recursion bounded
 # Nodes one conversion may produce by following aliases: stops alias ("billion laughs") bombs early.
@@ -19,10 +21,11 @@ MAX_DEPTH = 100  # deeper data is not a Kubernetes object; refusing it keeps rec
 DEFAULT_NODE_BUDGET = 100_000
 ALIAS_BOMB = "YAML aliases expand to too many nodes (an alias bomb?)"
 
-# How plain scalars are read: "typed" as kustomize reads them (YAML 1.2 core schema); "text" as
-# written (fields that are strings by definition: `key: 0009` is the remote key "0009", not 9);
-# "config" typed, but numbers with a dot kept as written.
-ScalarMode = Literal["typed", "text", "config"]
+if TYPE_CHECKING:
+    # How plain scalars are read: "typed" as kustomize reads them (YAML 1.2 core schema); "text"
+    # as written (fields that are strings by definition: `key: 0009` is the remote key "0009", not
+    # 9); "config" typed, but numbers with a dot kept as written.
+    ScalarMode = Literal["typed", "text", "config"]
 
 
 class Converter:

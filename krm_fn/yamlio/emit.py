@@ -5,13 +5,16 @@ block-style writer of our own (`dump`)."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import ryml
 
+from ..records import TYPE_CHECKING
 from .scalars import plain_is_safe, quote, unprintable
 from .stderr import quiet_fd2
 from .tree import YamlError, has_risky_escapes, parse, walk
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # --- a ryml tree ---------------------------------------------------------------------------------
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any
+
+from ..records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # --- reading -------------------------------------------------------------------------------------
 
