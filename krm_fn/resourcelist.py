@@ -270,13 +270,10 @@ def _read_item(tree: ryml.Tree, node: int, pos: int, anchors: yamlio.Anchors | N
 def _unique_keys(tree: ryml.Tree, node: int, where: str) -> None:
     if node == NONE or not tree.is_map(node):
         return
-    seen: set[bytes] = set()
-    for ch in yamlio.children(tree, node):
-        key = bytes(tree.key(ch))
-        if key in seen and key != b"<<":
-            # YAML forbids it and kubectl/kustomize refuse it; ryml would keep both silently.
-            raise _fail(f"{where}: duplicate key {key.decode('utf-8', 'replace')!r}")
-        seen.add(key)
+    key = yamlio.duplicate_key(tree, node)
+    if key is not None:
+        # YAML forbids it and kubectl/kustomize refuse it; ryml would keep both silently.
+        raise _fail(f"{where}: duplicate key {key.decode('utf-8', 'replace')!r}")
 
 
 def _string_map(tree: ryml.Tree, node: int, anchors: yamlio.Anchors | None = None) -> dict[str, str]:

@@ -48,6 +48,7 @@ from .tree import (
     YamlError,
     child,
     children,
+    duplicate_key,
     has_risky_escapes,
     item_root,
     key_text,
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALIAS_BOMB", "DEFAULT_NODE_BUDGET", "EMIT_MAX_DEPTH", "MAP", "MAX_DEPTH", "NONE", "SEQ", "VAL",
     "VALQUO", "VALREF", "Anchors", "Converter", "EscapeGuard", "ScalarMode", "YamlError", "child", "children",
-    "dangling_aliases", "dump", "emit", "has_risky_escapes", "item_root", "key_text", "load_text",
+    "dangling_aliases", "dump", "duplicate_key", "emit", "has_risky_escapes", "item_root", "key_text", "load_text",
     "may_have_aliases", "node_path", "parse", "plain_is_safe", "quote", "reformat", "scalar_text",
     "set_string", "string_value", "to_python", "unique_child",
 ]

@@ -10,7 +10,26 @@ import ryml
 
 from ..records import TYPE_CHECKING
 from .scalars import resolve_plain
-from .tree import YamlError, children, parse, walk, walk_in_order
+from .tree import (
+    KEY_PLAIN,
+    KEYQUO,
+    KEYREF,
+    KEYTAG,
+    MAP,
+    SEQ,
+    VALQUO,
+    VALREF,
+    VALTAG,
+    YamlError,
+    children,
+    key_of,
+    node_type,
+    parse,
+    val_is_null,
+    val_of,
+    walk,
+    walk_in_order,
+)
 
 if TYPE_CHECKING:
     from typing import Any, Literal
@@ -51,26 +70,28 @@ class Converter:
         if depth > MAX_DEPTH:
             raise YamlError.at(self.tree, node, f"YAML nested deeper than {MAX_DEPTH} levels")
         t = self.tree
-        if t.is_val_ref(node) or (t.is_ref(node) and not t.is_container(node)):
+        kind = node_type(t, node)  # one call answers what the Tree's is_* methods would
+        if kind & VALREF or (kind & KEYREF and not kind & (MAP | SEQ)):
             target = self._anchor(bytes(t.val_ref(node)).decode())
             self._aliased += 1
             try:
                 return self.value(target, depth + 1)
             finally:
                 self._aliased -= 1
-        if t.is_map(node):
+        if kind & MAP:
             return self._mapping(node, depth)
-        if t.is_seq(node):
+        if kind & SEQ:
             return [self.value(ch, depth + 1) for ch in children(t, node)]
-        return self._scalar(node, is_key=False)
+        return self._val(node, kind)
 
     def _mapping(self, node: int, depth: int) -> dict[Any, Any]:
         t = self.tree
         out: dict[Any, Any] = {}
         merged: list[dict[Any, Any]] = []
         for ch in children(t, node):
-            key = self._scalar(ch, is_key=True)
-            if key == "<<" and t.is_key_plain(ch):
+            kind = node_type(t, ch)
+            key = self._key(ch, kind)
+            if key == "<<" and kind & KEY_PLAIN:
                 merged.extend(self._merge_sources(self.value(ch, depth + 1)))
                 continue
             if key in out:
@@ -90,18 +111,21 @@ class Converter:
             return list(value)
         raise YamlError("a YAML merge key (<<) must refer to a mapping or a list of mappings")
 
-    def _scalar(self, node: int, is_key: bool) -> Any:
+    def _key(self, node: int, kind: int) -> Any:
+        tag = bytes(self.tree.key_tag(node)).decode() if kind & KEYTAG else ""
+        return self._scalar(bytes(key_of(self.tree, node)).decode(), bool(kind & KEYQUO), tag)
+
+    def _val(self, node: int, kind: int) -> Any:
         t = self.tree
-        if is_key:
-            text = bytes(t.key(node)).decode()
-            quoted = t.is_key_quoted(node)
-            tag = bytes(t.key_tag(node)).decode() if t.has_key_tag(node) else ""
-        else:
-            if t.val_is_null(node) and not t.is_val_quoted(node):
-                return None
-            text = bytes(t.val(node)).decode()
-            quoted = t.is_val_quoted(node) or t.is_val_literal(node) or t.is_val_folded(node)
-            tag = bytes(t.val_tag(node)).decode() if t.has_val_tag(node) else ""
+        raw = val_of(t, node)
+        quoted = bool(kind & VALQUO)  # quoted, literal or folded
+        # val_is_null: empty, ~ or null written plain; only such short texts need the call
+        if not quoted and (raw is None or (len(raw) <= 4 and val_is_null(t, node))):
+            return None
+        tag = bytes(t.val_tag(node)).decode() if kind & VALTAG else ""
+        return self._scalar(bytes(raw).decode(), quoted, tag)
+
+    def _scalar(self, text: str, quoted: bool, tag: str) -> Any:
         if tag in ("!!str", "tag:yaml.org,2002:str", "!!binary") or quoted or self.mode == "text":
             return text
         value = resolve_plain(text)

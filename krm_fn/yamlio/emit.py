@@ -130,6 +130,8 @@ def _inline(v: Any) -> str:
 
 
 def _scalar_out(value: Any) -> str:
+    if type(value) is str:  # most values: checked first
+        return value if plain_is_safe(value) else quote(value)
     if value is None:
         return "null"
     if isinstance(value, bool):

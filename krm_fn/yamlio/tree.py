@@ -22,6 +22,23 @@ SEQ: int = int(ryml.SEQ)
 VAL: int = int(ryml.VAL)
 VALREF: int = int(ryml.VALREF)
 VALQUO: int = int(ryml.VALQUO)  # any non-plain style: quoted, literal or folded
+KEYREF: int = int(ryml.KEYREF)
+KEYQUO: int = int(ryml.KEYQUO)
+KEYTAG: int = int(ryml.KEYTAG)
+VALTAG: int = int(ryml.VALTAG)
+KEY_PLAIN: int = int(ryml.KEY_PLAIN)
+
+# The Tree methods used on every node, as SWIG's C functions taking the tree first: each Tree
+# method is a Python wrapper around one of them, and calling it directly costs a third less. Walks
+# over a big input make millions of these calls.
+_lib = ryml._ryml
+node_type = _lib.Tree_type
+first_child = _lib.Tree_first_child
+next_sibling = _lib.Tree_next_sibling
+find_child = _lib.Tree_find_child
+key_of = _lib.Tree_key
+val_of = _lib.Tree_val
+val_is_null = _lib.Tree_val_is_null
 
 
 # --- errors, and where in an object they are ----------------------------------------------------
@@ -134,9 +151,9 @@ def has_risky_escapes(data: bytes) -> bool:
 
 def child(tree: ryml.Tree, node: int, key: str) -> int:
     """The value node of `key` in mapping `node`, or NONE."""
-    if node == NONE or not tree.is_map(node):
+    if node == NONE or not node_type(tree, node) & MAP:
         return NONE
-    found: int = tree.find_child(node, key.encode())
+    found: int = find_child(tree, node, key.encode())
     return found
 
 
@@ -147,35 +164,48 @@ def unique_child(tree: ryml.Tree, node: int, key: str) -> int:
     found = child(tree, node, key)
     if found != NONE:
         wanted = key.encode()
-        sibling = tree.next_sibling(found)
+        sibling = next_sibling(tree, found)
         while sibling != NONE:
-            if bytes(tree.key(sibling)) == wanted:
+            if bytes(key_of(tree, sibling)) == wanted:
                 raise YamlError.at(tree, sibling, f"duplicate key {key!r}")
-            sibling = tree.next_sibling(sibling)
+            sibling = next_sibling(tree, sibling)
     return found
 
 
+def duplicate_key(tree: ryml.Tree, node: int) -> bytes | None:
+    """The first key written twice in mapping `node` (merge keys `<<` may repeat), or None."""
+    seen: set[bytes] = set()
+    ch = first_child(tree, node)
+    while ch != NONE:
+        key = bytes(key_of(tree, ch))
+        if key in seen and key != b"<<":
+            return key
+        seen.add(key)
+        ch = next_sibling(tree, ch)
+    return None
+
+
 def children(tree: ryml.Tree, node: int) -> Iterator[int]:
-    ch = tree.first_child(node)
+    ch = first_child(tree, node)
     while ch != NONE:
         yield ch
-        ch = tree.next_sibling(ch)
+        ch = next_sibling(tree, ch)
 
 
 def key_text(tree: ryml.Tree, node: int) -> str:
-    return bytes(tree.key(node)).decode()
+    return bytes(key_of(tree, node)).decode()
 
 
 def scalar_text(tree: ryml.Tree, node: int) -> str | None:
     """The text of a scalar value node, or None when it is null, an alias or a collection."""
     if node == NONE:
         return None
-    kind = tree.type(node)
+    kind = node_type(tree, node)
     if not kind & VAL or kind & (VALREF | MAP | SEQ):
         return None
-    if not kind & VALQUO and tree.val_is_null(node):  # empty, ~ or null written plain
+    if not kind & VALQUO and val_is_null(tree, node):  # empty, ~ or null written plain
         return None
-    return bytes(tree.val(node)).decode()
+    return bytes(val_of(tree, node)).decode()
 
 
 def string_value(tree: ryml.Tree, node: int) -> str | None:
@@ -183,7 +213,7 @@ def string_value(tree: ryml.Tree, node: int) -> str | None:
     value = scalar_text(tree, node)
     if value is None:
         return None
-    if not tree.type(node) & VALQUO and resolve_plain(value) is None:
+    if not node_type(tree, node) & VALQUO and resolve_plain(value) is None:
         return None
     return value
 
