@@ -29,6 +29,21 @@ Docs: README.md of the secret-sync project.
 """
 
 
+def entry() -> None:
+    """The `secret-sync` command: main(), then exit without tearing the interpreter down.
+
+    Python's exit finalizes every module and frees every object one by one: a few ms of a run that
+    Argo CD starts thousands of times an hour, for memory the kernel reclaims at once anyway.
+    Output is flushed first; a flush that fails (a closed pipe) exits 120 as Python would."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        code = code or 120
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args:
@@ -58,6 +73,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_function(mode: str | None) -> int:
+    import gc
+
+    # One pass that builds no garbage cycles worth collecting: the collector's scans of the live
+    # objects only cost time (7% of a 10,000-item run) and grow with the input.
+    gc.disable()
+    try:
+        return _run_function(mode)
+    finally:
+        gc.enable()
+
+
+def _run_function(mode: str | None) -> int:
     from .results import FunctionError
     from .yamlio import YamlError
 
@@ -87,7 +114,12 @@ def run_function(mode: str | None) -> int:
         return _fail(api_version, [error(f"internal error ({type(exc).__name__}); "
                                          "rerun with SECRET_SYNC_DEBUG=1 for details")])
     _report(outcome.results)
-    sys.stdout.buffer.writelines(chunks)
+    try:
+        sys.stdout.buffer.writelines(chunks)
+        sys.stdout.buffer.flush()
+    except OSError as exc:  # e.g. the reader closed the pipe: say so, without a traceback
+        sys.stderr.write(f"secret-sync: error: cannot write the output ({exc.strerror or type(exc).__name__})\n")
+        return 1
     return 0
 
 
