@@ -145,7 +145,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # JSON writes characters beyond U+FFFF as surrogate pairs (\ud83d\ude00); YAML has no such pairs,
 # and the parser would hand back bytes that are not UTF-8. (A literal backslash before it, `\\u`,
 # is caught too: refusing is safe, and no manifest needs one.)
-_SURROGATE_ESCAPE = re.compile(r"\\(?:u[dD][89a-fA-F][0-9a-fA-F]{2}|U0000[dD][89a-fA-F][0-9a-fA-F]{2})")
+_SURROGATE_ESCAPE = r"\\(?:u[dD][89a-fA-F][0-9a-fA-F]{2}|U0000[dD][89a-fA-F][0-9a-fA-F]{2})"  # compiled on first use
 
 
 def decode_input(data: bytes) -> bytes:
@@ -169,7 +169,7 @@ def decode_input(data: bytes) -> bytes:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _fail(f"input is not UTF-8 text (invalid byte at offset {exc.start})") from exc
-    surrogate = _SURROGATE_ESCAPE.search(text) if "\\u" in text or "\\U" in text else None
+    surrogate = re.search(_SURROGATE_ESCAPE, text) if "\\u" in text or "\\U" in text else None
     if surrogate is not None:
         line = text.count("\n", 0, surrogate.start()) + 1
         raise _fail(f"input has the escape {surrogate.group()} at line {line}: a UTF-16 surrogate is "

@@ -83,6 +83,7 @@ def quote(value: str) -> str:
     """A double-quoted YAML scalar: JSON escapes (valid in YAML) plus the characters YAML 1.1
     treats as line breaks or that are not printable."""
     out = json.dumps(value, ensure_ascii=False)
-    out = unprintable().sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+    if not (out.isascii() and out.isprintable()):  # printable ASCII needs no more escapes
+        out = unprintable().sub(lambda m: f"\\u{ord(m.group()):04x}", out)
     # A raw tab is valid inside double quotes and is how ryml writes it: same bytes either way.
     return _JSON_TAB.sub(lambda m: m.group(1) or "\t", out) if "\\t" in out else out

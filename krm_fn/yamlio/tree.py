@@ -132,7 +132,8 @@ def _parse_error_text(detail: str) -> str:
 _ALIAS = re.compile(rb"\*[^\s,\[\]{}]")
 _BEFORE_ALIAS = frozenset(b" \t\n\r\x0b\x0c[{,")
 # An escape in a double-quoted scalar that yields a character ryml would emit raw (see EscapeGuard).
-_RISKY_ESCAPE = re.compile(rb"\\(?:[0abevfrNLP]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+# (Patterns kept as text are compiled by `re` on first use: most runs never need them.)
+_RISKY_ESCAPE = rb"\\(?:[0abevfrNLP]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})"
 
 
 def may_have_aliases(data: bytes) -> bool:
@@ -144,7 +145,7 @@ def may_have_aliases(data: bytes) -> bool:
 
 
 def has_risky_escapes(data: bytes) -> bool:
-    return b"\\" in data and _RISKY_ESCAPE.search(data) is not None
+    return b"\\" in data and re.search(_RISKY_ESCAPE, data) is not None
 
 
 # --- tree access ---------------------------------------------------------------------------------
