@@ -9,13 +9,13 @@ only for annotations and NamedTuple records. Modules there import the two names 
         from typing import Any
 
 mypy reads `TYPE_CHECKING` as true by its name and sees `typing.NamedTuple`; at run time the
-records are `collections.namedtuple` classes (what typing.NamedTuple builds too) with the class
-body's methods and properties.
+records are tuple classes with named fields, like the ones typing.NamedTuple builds, with the
+class body's methods and properties.
 """
 
 from __future__ import annotations
 
-import collections
+from operator import itemgetter as _itemgetter
 
 TYPE_CHECKING = False
 
@@ -23,18 +23,50 @@ if TYPE_CHECKING:
     from typing import NamedTuple as NamedTuple
 else:
 
+    def _record(name, fields, defaults, namespace):
+        """A tuple class with named fields, like collections.namedtuple makes. namedtuple compiles
+        a `__new__` from source for every class (about 0.1 ms each, on every start); this one
+        `__new__` serves all records."""
+        size = len(fields)
+
+        def __new__(cls, *args, **kwargs):
+            if kwargs or len(args) != size:
+                args = _complete(name, fields, defaults, args, kwargs)
+            return tuple.__new__(cls, args)
+
+        def __repr__(self):
+            return f"{name}({', '.join(f'{f}={v!r}' for f, v in zip(fields, self, strict=True))})"
+
+        body = {"__slots__": (), "__new__": __new__, "__repr__": __repr__, "_fields": fields,
+                "__getnewargs__": lambda self: tuple(self), "__match_args__": fields}
+        body.update((f, property(_itemgetter(i), doc=f"field {f}")) for i, f in enumerate(fields))
+        body.update((k, v) for k, v in namespace.items() if k not in fields and k != "__annotations__")
+        return type(name, (tuple,), body)
+
+    def _complete(name, fields, defaults, args, kwargs):
+        """All field values from positional and keyword arguments and the defaults."""
+        if len(args) > len(fields):
+            raise TypeError(f"{name}() takes {len(fields)} arguments, {len(args)} given")
+        values = list(args)
+        first_default = len(fields) - len(defaults)
+        for i in range(len(args), len(fields)):
+            if fields[i] in kwargs:
+                values.append(kwargs.pop(fields[i]))
+            elif i >= first_default:
+                values.append(defaults[i - first_default])
+            else:
+                raise TypeError(f"{name}() missing required argument: {fields[i]!r}")
+        if kwargs:
+            raise TypeError(f"{name}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+        return values
+
     class _RecordMeta(type):
         def __new__(cls, name, bases, namespace):
             if not bases:  # the NamedTuple base class itself
                 return super().__new__(cls, name, bases, namespace)
-            fields = list(namespace.get("__annotations__", {}))
-            defaults = [namespace[f] for f in fields if f in namespace]
-            record = collections.namedtuple(name, fields, defaults=defaults, module=namespace["__module__"])
-            for key, value in namespace.items():
-                if key not in fields and key not in ("__annotations__", "__module__", "__qualname__"):
-                    setattr(record, key, value)
-            record.__qualname__ = namespace.get("__qualname__", name)
-            return record
+            fields = tuple(namespace.get("__annotations__", {}))
+            defaults = tuple(namespace[f] for f in fields if f in namespace)
+            return _record(name, fields, defaults, namespace)
 
     class NamedTuple(metaclass=_RecordMeta):
         """Base class: `class Point(NamedTuple): x: int; y: int = 0`, as with typing.NamedTuple."""
