@@ -11,8 +11,8 @@ import sys
 from typing import NamedTuple
 
 import pytest
-
 from conftest import SECRET_SYNC, run_fn
+
 from krm_fn import hashing, records, yamlio
 
 SMALLEST = """\
