@@ -189,7 +189,7 @@ class _Walker:
         if self.anchors is not None:
             node, hop = self.anchors.follow(node)
             via_alias |= hop
-        kind = tree.type(node)
+        kind = yamlio.node_type(tree, node)
         if kind & yamlio.SEQ:
             for i, elem in enumerate(yamlio.children(tree, node)):
                 self._walk(elem, trie, (*at, i), via_alias, out)

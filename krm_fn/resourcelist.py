@@ -241,36 +241,39 @@ def _read_item(tree: ryml.Tree, node: int, pos: int, anchors: yamlio.Anchors | N
     if not tree.is_map(node):
         raise _fail(f"{where} is not a mapping (a Kubernetes object)")
 
-    def at(parent: int, key: str) -> int:
-        found = yamlio.child(tree, parent, key)
+    def at(found: int) -> int:
         return anchors.follow(found)[0] if anchors is not None and found != NONE else found
 
-    meta = at(node, "metadata")
-    annotations_node = at(meta, "annotations")
+    # Each mapping's keys are read once: the fields below and the duplicate-key checks use them.
+    top, top_twice = yamlio.keyed_children(tree, node)
+    meta = at(top.get(b"metadata", NONE))
+    fields, meta_twice = yamlio.keyed_children(tree, meta)
+    annotations_node = at(fields.get(b"annotations", NONE))
     annotations = _string_map(tree, annotations_node, anchors)
     fref = file_ref(annotations)
     if fref is not None:
         where = f"{fref.path}[{fref.index}] ({where})"
     # The fields that decide what an object is must be unambiguous; deeper fields of objects the
     # function does not read pass through as written (checked where an object is converted).
-    _unique_keys(tree, node, where)
-    _unique_keys(tree, meta, f"{where} metadata")
+    _no_duplicate(top_twice, where)
+    _no_duplicate(meta_twice, f"{where} metadata")
     _unique_keys(tree, annotations_node, f"{where} metadata.annotations")
-    api_version = yamlio.string_value(tree, at(node, "apiVersion"))
-    kind = yamlio.string_value(tree, at(node, "kind"))
-    name = yamlio.string_value(tree, at(meta, "name"))
+    api_version = yamlio.string_value(tree, at(top.get(b"apiVersion", NONE)))
+    kind = yamlio.string_value(tree, at(top.get(b"kind", NONE)))
+    name = yamlio.string_value(tree, at(fields.get(b"name", NONE)))
     for value, path in ((kind, "kind"), (api_version, "apiVersion"), (name, "metadata.name")):
         if not value:
             raise _fail(f"{where}: the object has no {path}")
     assert api_version and kind and name
-    namespace = yamlio.string_value(tree, at(meta, "namespace")) or None
+    namespace = yamlio.string_value(tree, at(fields.get(b"namespace", NONE))) or None
     return Item(node, pos, api_version, kind, name, namespace, annotations)
 
 
 def _unique_keys(tree: ryml.Tree, node: int, where: str) -> None:
-    if node == NONE or not tree.is_map(node):
-        return
-    key = yamlio.duplicate_key(tree, node)
+    _no_duplicate(yamlio.keyed_children(tree, node)[1], where)
+
+
+def _no_duplicate(key: bytes | None, where: str) -> None:
     if key is not None:
         # YAML forbids it and kubectl/kustomize refuse it; ryml would keep both silently.
         raise _fail(f"{where}: duplicate key {key.decode('utf-8', 'replace')!r}")

@@ -173,17 +173,22 @@ def unique_child(tree: ryml.Tree, node: int, key: str) -> int:
     return found
 
 
-def duplicate_key(tree: ryml.Tree, node: int) -> bytes | None:
-    """The first key written twice in mapping `node` (merge keys `<<` may repeat), or None."""
-    seen: set[bytes] = set()
+def keyed_children(tree: ryml.Tree, node: int) -> tuple[dict[bytes, int], bytes | None]:
+    """The children of mapping `node` by key (the first of each, as `child` finds them) and the
+    first key written twice (merge keys `<<` may repeat), in one pass. Empty for a non-mapping."""
+    if node == NONE or not node_type(tree, node) & MAP:
+        return {}, None
+    found: dict[bytes, int] = {}
+    duplicate = None
     ch = first_child(tree, node)
     while ch != NONE:
         key = bytes(key_of(tree, ch))
-        if key in seen and key != b"<<":
-            return key
-        seen.add(key)
+        if key not in found:
+            found[key] = ch
+        elif duplicate is None and key != b"<<":
+            duplicate = key
         ch = next_sibling(tree, ch)
-    return None
+    return found, duplicate
 
 
 def children(tree: ryml.Tree, node: int) -> Iterator[int]:
@@ -199,24 +204,28 @@ def key_text(tree: ryml.Tree, node: int) -> str:
 
 def scalar_text(tree: ryml.Tree, node: int) -> str | None:
     """The text of a scalar value node, or None when it is null, an alias or a collection."""
-    if node == NONE:
-        return None
-    kind = node_type(tree, node)
-    if not kind & VAL or kind & (VALREF | MAP | SEQ):
-        return None
-    if not kind & VALQUO and val_is_null(tree, node):  # empty, ~ or null written plain
-        return None
-    return bytes(val_of(tree, node)).decode()
+    return _scalar(tree, node)[0]
 
 
 def string_value(tree: ryml.Tree, node: int) -> str | None:
     """A scalar read the way kustomize reads it, as a string (None for null or a collection)."""
-    value = scalar_text(tree, node)
-    if value is None:
-        return None
-    if not node_type(tree, node) & VALQUO and resolve_plain(value) is None:
+    value, plain = _scalar(tree, node)
+    if plain and value is not None and resolve_plain(value) is None:
         return None
     return value
+
+
+def _scalar(tree: ryml.Tree, node: int) -> tuple[str | None, bool]:
+    """scalar_text, and whether the scalar is written plain (one type lookup for both)."""
+    if node == NONE:
+        return None, False
+    kind = node_type(tree, node)
+    if not kind & VAL or kind & (VALREF | MAP | SEQ):
+        return None, False
+    plain = not kind & VALQUO
+    if plain and val_is_null(tree, node):  # empty, ~ or null written plain
+        return None, True
+    return bytes(val_of(tree, node)).decode(), plain
 
 
 def set_string(tree: ryml.Tree, node: int, value: str) -> None:
