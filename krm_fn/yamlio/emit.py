@@ -101,7 +101,9 @@ def _dump_into(obj: Any, indent: int, lines: list[str]) -> None:
             lines.append(pad + "{}")
         for k, v in obj.items():
             key = _scalar_out(k)
-            if isinstance(v, (dict, list)) and v:
+            if type(v) is str:  # most values: written without the calls below
+                lines.append(f"{pad}{key}: {v if plain_is_safe(v) else quote(v)}")
+            elif isinstance(v, (dict, list)) and v:
                 lines.append(f"{pad}{key}:")
                 _dump_into(v, indent + 2, lines)  # sequences indented too, as ryml writes them
             else:
