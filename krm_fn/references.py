@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from .config import References
 
 Path = tuple[str | int, ...]
-Trie = dict[bytes, "Trie"]
-LEAF = b""  # marks the end of a path in a Trie
+Trie = dict[str, "Trie"]
+LEAF = ""  # marks the end of a path in a Trie
 
 # Where a PodSpec lives, per (API group, kind).
 POD_SPECS: dict[tuple[str, str], str] = {
@@ -103,7 +103,7 @@ class ReferenceTable:
             for path in self.paths[key]:
                 node = root
                 for seg in _segments(path):
-                    node = node.setdefault(seg.encode(), {})
+                    node = node.setdefault(seg, {})
                 node[LEAF] = {}
             self._tries[key] = root
         return self._tries[key]
@@ -198,9 +198,9 @@ class _Walker:
             for key, sub in trie.items():
                 if key:
                     # a duplicate key on the path is an error: which one would kubectl read?
-                    found = yamlio.unique_child(tree, node, key.decode())
+                    found = yamlio.unique_child(tree, node, key)
                     if found != NONE:
-                        self._walk(found, sub, (*at, key.decode()), via_alias, out)
+                        self._walk(found, sub, (*at, key), via_alias, out)
         elif LEAF in trie:
             out.append((node, at, via_alias))
 

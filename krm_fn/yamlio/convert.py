@@ -16,13 +16,16 @@ from .tree import (
     KEYREF,
     KEYTAG,
     MAP,
+    NONE,
     SEQ,
     VALQUO,
     VALREF,
     VALTAG,
     YamlError,
     children,
+    first_child,
     key_of,
+    next_sibling,
     node_type,
     parse,
     val_is_null,
@@ -62,7 +65,8 @@ class Converter:
         self._anchors = anchors
         self._aliased = 0  # > 0 while converting the target of an alias
 
-    def value(self, node: int, depth: int = 0) -> Any:
+    def value(self, node: int, depth: int = 0, kind: int = -1) -> Any:
+        """`kind`: the node's type bits when the caller has them already."""
         if self._aliased:
             self.budget -= 1
             if self.budget < 0:
@@ -70,7 +74,8 @@ class Converter:
         if depth > MAX_DEPTH:
             raise YamlError.at(self.tree, node, f"YAML nested deeper than {MAX_DEPTH} levels")
         t = self.tree
-        kind = node_type(t, node)  # one call answers what the Tree's is_* methods would
+        if kind < 0:
+            kind = node_type(t, node)  # one call answers what the Tree's is_* methods would
         if kind & VALREF or (kind & KEYREF and not kind & (MAP | SEQ)):
             target = self._anchor(bytes(t.val_ref(node)).decode())
             self._aliased += 1
@@ -88,16 +93,18 @@ class Converter:
         t = self.tree
         out: dict[Any, Any] = {}
         merged: list[dict[Any, Any]] = []
-        for ch in children(t, node):
+        ch = first_child(t, node)  # (not the children() generator: this loop is the hottest)
+        while ch != NONE:
             kind = node_type(t, ch)
             key = self._key(ch, kind)
             if key == "<<" and kind & KEY_PLAIN:
-                merged.extend(self._merge_sources(self.value(ch, depth + 1)))
-                continue
-            if key in out:
+                merged.extend(self._merge_sources(self.value(ch, depth + 1, kind)))
+            elif key in out:
                 # YAML forbids it and kubectl/kustomize refuse it; ryml would keep both silently.
                 raise YamlError.at(t, ch, f"duplicate key {str(key)!r}")
-            out[key] = self.value(ch, depth + 1)
+            else:
+                out[key] = self.value(ch, depth + 1, kind)
+            ch = next_sibling(t, ch)
         for source in merged:  # explicit keys win, then earlier merge sources
             for k, v in source.items():
                 out.setdefault(k, v)

@@ -167,7 +167,7 @@ def unique_child(tree: ryml.Tree, node: int, key: str) -> int:
         wanted = key.encode()
         sibling = next_sibling(tree, found)
         while sibling != NONE:
-            if bytes(key_of(tree, sibling)) == wanted:
+            if key_of(tree, sibling) == wanted:  # a memoryview: compared without a copy
                 raise YamlError.at(tree, sibling, f"duplicate key {key!r}")
             sibling = next_sibling(tree, sibling)
     return found
