@@ -176,6 +176,7 @@ class _Walker:
 
     def __init__(self, tree: ryml.Tree, anchors: yamlio.Anchors | None) -> None:
         self.tree = tree
+        self.raw = tree.this  # for ryml's C functions (see yamlio/tree.py)
         self.anchors = anchors
 
     def leaves(self, node: int, trie: Trie) -> list[tuple[int, Path, bool]]:
@@ -189,7 +190,7 @@ class _Walker:
         if self.anchors is not None:
             node, hop = self.anchors.follow(node)
             via_alias |= hop
-        kind = yamlio.node_type(tree, node)
+        kind = yamlio.node_type(self.raw, node)
         if kind & yamlio.SEQ:
             for i, elem in enumerate(yamlio.children(tree, node)):
                 self._walk(elem, trie, (*at, i), via_alias, out)

@@ -58,6 +58,7 @@ class Converter:
     def __init__(self, tree: ryml.Tree, budget: int = DEFAULT_NODE_BUDGET,
                  anchors: Anchors | None = None, mode: ScalarMode = "typed") -> None:
         self.tree = tree
+        self.raw = tree.this  # for ryml's C functions (see tree.py)
         self.mode = mode
         self.budget = budget
         # The anchor index of the whole tree: built once per ResourceList and shared, since
@@ -75,7 +76,7 @@ class Converter:
             raise YamlError.at(self.tree, node, f"YAML nested deeper than {MAX_DEPTH} levels")
         t = self.tree
         if kind < 0:
-            kind = node_type(t, node)  # one call answers what the Tree's is_* methods would
+            kind = node_type(self.raw, node)  # one call answers what the Tree's is_* methods would
         if kind & VALREF or (kind & KEYREF and not kind & (MAP | SEQ)):
             target = self._anchor(bytes(t.val_ref(node)).decode())
             self._aliased += 1
@@ -93,9 +94,10 @@ class Converter:
         t = self.tree
         out: dict[Any, Any] = {}
         merged: list[dict[Any, Any]] = []
-        ch = first_child(t, node)  # (not the children() generator: this loop is the hottest)
+        raw = self.raw
+        ch = first_child(raw, node)  # (not the children() generator: this loop is the hottest)
         while ch != NONE:
-            kind = node_type(t, ch)
+            kind = node_type(raw, ch)
             key = self._key(ch, kind)
             if key == "<<" and kind & KEY_PLAIN:
                 merged.extend(self._merge_sources(self.value(ch, depth + 1, kind)))
@@ -104,7 +106,7 @@ class Converter:
                 raise YamlError.at(t, ch, f"duplicate key {str(key)!r}")
             else:
                 out[key] = self.value(ch, depth + 1, kind)
-            ch = next_sibling(t, ch)
+            ch = next_sibling(raw, ch)
         for source in merged:  # explicit keys win, then earlier merge sources
             for k, v in source.items():
                 out.setdefault(k, v)
@@ -120,14 +122,14 @@ class Converter:
 
     def _key(self, node: int, kind: int) -> Any:
         tag = bytes(self.tree.key_tag(node)).decode() if kind & KEYTAG else ""
-        return self._scalar(bytes(key_of(self.tree, node)).decode(), bool(kind & KEYQUO), tag)
+        return self._scalar(bytes(key_of(self.raw, node)).decode(), bool(kind & KEYQUO), tag)
 
     def _val(self, node: int, kind: int) -> Any:
         t = self.tree
-        raw = val_of(t, node)
+        raw = val_of(self.raw, node)
         quoted = bool(kind & VALQUO)  # quoted, literal or folded
         # val_is_null: empty, ~ or null written plain; only such short texts need the call
-        if not quoted and (raw is None or (len(raw) <= 4 and val_is_null(t, node))):
+        if not quoted and (raw is None or (len(raw) <= 4 and val_is_null(self.raw, node))):
             return None
         tag = bytes(t.val_tag(node)).decode() if kind & VALTAG else ""
         return self._scalar(bytes(raw).decode(), quoted, tag)

@@ -30,7 +30,9 @@ KEY_PLAIN: int = int(ryml.KEY_PLAIN)
 
 # The Tree methods used on every node, as SWIG's C functions taking the tree first: each Tree
 # method is a Python wrapper around one of them, and calling it directly costs a third less. Walks
-# over a big input make millions of these calls.
+# over a big input make millions of these calls. They take the Tree or its SWIG object
+# (`tree.this`); given the Tree, each call looks `this` up again, which costs three times the call,
+# so functions making several calls look it up once.
 _lib = ryml._ryml
 node_type = _lib.Tree_type
 first_child = _lib.Tree_first_child
@@ -152,9 +154,10 @@ def has_risky_escapes(data: bytes) -> bool:
 
 def child(tree: ryml.Tree, node: int, key: str) -> int:
     """The value node of `key` in mapping `node`, or NONE."""
-    if node == NONE or not node_type(tree, node) & MAP:
+    raw = tree.this
+    if node == NONE or not node_type(raw, node) & MAP:
         return NONE
-    found: int = find_child(tree, node, key.encode())
+    found: int = find_child(raw, node, key.encode())
     return found
 
 
@@ -165,37 +168,40 @@ def unique_child(tree: ryml.Tree, node: int, key: str) -> int:
     found = child(tree, node, key)
     if found != NONE:
         wanted = key.encode()
-        sibling = next_sibling(tree, found)
+        raw = tree.this
+        sibling = next_sibling(raw, found)
         while sibling != NONE:
-            if key_of(tree, sibling) == wanted:  # a memoryview: compared without a copy
+            if key_of(raw, sibling) == wanted:  # a memoryview: compared without a copy
                 raise YamlError.at(tree, sibling, f"duplicate key {key!r}")
-            sibling = next_sibling(tree, sibling)
+            sibling = next_sibling(raw, sibling)
     return found
 
 
 def keyed_children(tree: ryml.Tree, node: int) -> tuple[dict[bytes, int], bytes | None]:
     """The children of mapping `node` by key (the first of each, as `child` finds them) and the
     first key written twice (merge keys `<<` may repeat), in one pass. Empty for a non-mapping."""
-    if node == NONE or not node_type(tree, node) & MAP:
+    raw = tree.this
+    if node == NONE or not node_type(raw, node) & MAP:
         return {}, None
     found: dict[bytes, int] = {}
     duplicate = None
-    ch = first_child(tree, node)
+    ch = first_child(raw, node)
     while ch != NONE:
-        key = bytes(key_of(tree, ch))
+        key = bytes(key_of(raw, ch))
         if key not in found:
             found[key] = ch
         elif duplicate is None and key != b"<<":
             duplicate = key
-        ch = next_sibling(tree, ch)
+        ch = next_sibling(raw, ch)
     return found, duplicate
 
 
 def children(tree: ryml.Tree, node: int) -> Iterator[int]:
-    ch = first_child(tree, node)
+    raw = tree.this
+    ch = first_child(raw, node)
     while ch != NONE:
         yield ch
-        ch = next_sibling(tree, ch)
+        ch = next_sibling(raw, ch)
 
 
 def key_text(tree: ryml.Tree, node: int) -> str:
@@ -219,13 +225,14 @@ def _scalar(tree: ryml.Tree, node: int) -> tuple[str | None, bool]:
     """scalar_text, and whether the scalar is written plain (one type lookup for both)."""
     if node == NONE:
         return None, False
-    kind = node_type(tree, node)
+    raw = tree.this
+    kind = node_type(raw, node)
     if not kind & VAL or kind & (VALREF | MAP | SEQ):
         return None, False
     plain = not kind & VALQUO
-    if plain and val_is_null(tree, node):  # empty, ~ or null written plain
+    if plain and val_is_null(raw, node):  # empty, ~ or null written plain
         return None, True
-    return bytes(val_of(tree, node)).decode(), plain
+    return bytes(val_of(raw, node)).decode(), plain
 
 
 def set_string(tree: ryml.Tree, node: int, value: str) -> None:
