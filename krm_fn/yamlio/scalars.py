@@ -33,6 +33,8 @@ def resolve_plain(text: str) -> Any:
         return None
     if text in _BOOLS:
         return _BOOLS[text]
+    if text[0].isalpha():  # most scalars (and keys): no number starts with a letter
+        return text
     if _INT.match(text):
         return int(text)
     if _OCT.match(text):
