@@ -10,8 +10,16 @@ package to a function (path/index annotations on every item):
   placeholders of their own namespace through env secretKeyRef, envFrom, secret volumes, projected
   volumes and imagePullSecrets, plus some references to a Secret that is not in the input.
 
+Two more shapes for the Argo CD targets (issue 12):
+
+- `smallest()`: one placeholder and one Deployment that uses it, the least a run can be given;
+- `platform(seed)`: about 9 MB in 500 objects, shaped like the build of a big platform repository:
+  CustomResourceDefinitions whose schemas hold many small nodes (typed properties, enums, nested
+  objects), ConfigMaps holding big strings (dashboards, config files, as literal blocks), and
+  Deployments, some of them using the few placeholder Secrets of their namespace.
+
 `check(rl)` asserts the input honours the function's contract. Run as a script to print one list:
-`python bench/gen.py 1000 > in.yaml`.
+`python bench/gen.py 1000 > in.yaml` (or `smallest`, `platform` instead of a number).
 """
 
 from __future__ import annotations
@@ -261,8 +269,117 @@ def generate(n: int, seed: int = 42) -> Obj:
     }
 
 
-def dump(rl: Obj) -> str:
-    return str(yaml.dump(rl, Dumper=yaml.CSafeDumper, sort_keys=False, width=4096))
+def smallest() -> Obj:
+    """One placeholder and one Deployment that reads one of its keys."""
+    rng = random.Random(0)
+    ph, secret = placeholder(1, "app", rng)
+    ph.keys, secret["stringData"] = ["password"], {"password": ""}
+    plan = Plan(2, rng, {"app": [ph]})
+    deployment = workload(0, "app", plan)
+    return {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
+            "items": [secret, deployment], "functionConfig": FUNCTION_CONFIG}
+
+
+# platform(): 500 objects, about 9 MB (the bench prints the exact size)
+PLATFORM_ITEMS = 500
+PLATFORM_CRDS, PLATFORM_CONFIGMAPS, PLATFORM_PLACEHOLDERS = 40, 60, 20
+FIELD_WORDS = ("replicas", "selector", "template", "endpoint", "timeout", "retention", "storage",
+               "resources", "affinity", "tolerations", "interval", "labels", "port", "scheme",
+               "secret", "tls", "config", "rules", "alerting", "remoteWrite", "shards", "version")
+
+
+def schema_props(rng: random.Random, depth: int, width: int) -> Obj:
+    """An openAPIV3Schema `properties` block: many small typed nodes, as generated CRDs have."""
+    props: Obj = {}
+    for k in range(width):
+        name = f"{rng.choice(FIELD_WORDS)}{k}"
+        desc = f"{name} of the {rng.choice(FIELD_WORDS)}; defaults to the {rng.choice(FIELD_WORDS)} value."
+        roll = rng.random()
+        if depth > 0 and roll < 0.25:
+            props[name] = {"type": "object", "description": desc,
+                           "properties": schema_props(rng, depth - 1, width)}
+        elif depth > 0 and roll < 0.35:
+            items = {"type": "object", "properties": schema_props(rng, depth - 1, max(2, width // 2)),
+                     "required": ["name"]}
+            props[name] = {"type": "array", "description": desc, "items": items,
+                           "x-kubernetes-list-type": "atomic"}
+        elif roll < 0.5:
+            props[name] = {"type": "string", "enum": ["Always", "Never", "IfNotPresent"], "description": desc}
+        elif roll < 0.65:
+            props[name] = {"type": "integer", "format": "int32", "minimum": 0, "description": desc}
+        elif roll < 0.75:
+            props[name] = {"anyOf": [{"type": "integer"}, {"type": "string"}],
+                           "x-kubernetes-int-or-string": True, "description": desc}
+        else:
+            props[name] = {"type": "string", "description": desc}
+    return props
+
+
+def crd(k: int, rng: random.Random) -> Obj:
+    plural, group = f"widget{k:03d}s", f"platform{k % 7}.example.com"
+    schema = {"type": "object", "properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"},
+        "spec": {"type": "object", "properties": schema_props(rng, 3, 11)},
+        "status": {"type": "object", "properties": schema_props(rng, 2, 6)},
+    }}
+    version = {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": schema},
+               "subresources": {"status": {}}}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": meta("CustomResourceDefinition", f"{plural}.{group}", None),
+        "spec": {"group": group, "scope": "Namespaced", "versions": [version],
+                 "names": {"kind": f"Widget{k:03d}", "plural": plural, "singular": plural[:-1],
+                           "listKind": f"Widget{k:03d}List"}},
+    }
+
+
+def big_configmap(k: int, ns: str, rng: random.Random) -> Obj:
+    """A dashboard (JSON) and a config file, each a big string written as a literal block."""
+    panels = ",\n".join(
+        f'    {{"id": {i}, "title": "{rng.choice(FIELD_WORDS)} {i}", "type": "timeseries", '
+        f'"expr": "sum(rate(http_requests_total{{job=\\"svc-{i}\\"}}[5m])) by (code)"}}'
+        for i in range(200))
+    conf = "\n".join(f"{rng.choice(FIELD_WORDS)}_{i} = {rng.randint(0, 10**6)}  # tuned for {ns}"
+                      for i in range(600))
+    name = f"dashboards-{k:03d}"
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("ConfigMap", name, ns),
+            "data": {"dashboard.json": f'{{\n  "panels": [\n{panels}\n  ]\n}}\n', "app.conf": conf + "\n"}}
+
+
+def platform(seed: int = 42) -> Obj:
+    """About 9 MB in PLATFORM_ITEMS objects (see the module docstring)."""
+    rng = random.Random(seed)
+    namespaces = [f"team-{k:03d}" for k in range(PLATFORM_PLACEHOLDERS // 4)]
+    plan = Plan(PLATFORM_ITEMS, rng)
+    items: list[Obj] = [crd(k, rng) for k in range(PLATFORM_CRDS)]
+    items += [big_configmap(k, namespaces[k % len(namespaces)], rng) for k in range(PLATFORM_CONFIGMAPS)]
+    for i in range(PLATFORM_PLACEHOLDERS):
+        ns = namespaces[i % len(namespaces)]
+        ph, obj = placeholder(i, ns, rng)
+        plan.by_ns.setdefault(ns, []).append(ph)
+        items.append(obj)
+    n_deployments = PLATFORM_ITEMS - len(items)
+    items += [workload(5 * j, namespaces[j % len(namespaces)], plan) for j in range(n_deployments)]
+    rng.shuffle(items)
+    return {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items,
+            "functionConfig": FUNCTION_CONFIG}
+
+
+class _Dumper(yaml.CSafeDumper):
+    """Multi-line strings as literal blocks, as people write them in manifests."""
+
+
+_Dumper.add_representer(
+    str,
+    lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style="|" if "\n" in s else None),
+)
+
+
+def dump(rl: Obj, literal_blocks: bool = False) -> str:
+    """`literal_blocks` for platform(); the other inputs keep the bytes earlier figures were taken on."""
+    dumper = _Dumper if literal_blocks else yaml.CSafeDumper
+    return str(yaml.dump(rl, Dumper=dumper, sort_keys=False, width=4096))
 
 
 def is_placeholder(obj: Obj) -> bool:
@@ -325,7 +442,8 @@ def check(rl: Obj) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    doc = generate(size, int(sys.argv[2]) if len(sys.argv) > 2 else 42)
+    which = sys.argv[1] if len(sys.argv) > 1 else "50"
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 42
+    doc = smallest() if which == "smallest" else platform(seed) if which == "platform" else generate(int(which), seed)
     check(doc)
-    sys.stdout.write(dump(doc))
+    sys.stdout.write(dump(doc, literal_blocks=which == "platform"))

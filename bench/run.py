@@ -1,8 +1,8 @@
 """End-to-end benchmark of the secret-sync KRM function against baselines measured in the same run.
 
-    .venv/bin/python bench/run.py              # 15/5/3 runs for 50/1,000/10,000 items
-    .venv/bin/python bench/run.py --quick      # 5/3/1 runs
-    .venv/bin/python bench/run.py --importtime # top imports of one small run, then exit
+    .venv/bin/python bench/run.py              # 15/15/5/3/3 runs: smallest, 50/1,000/10,000 items, platform
+    .venv/bin/python bench/run.py --quick      # 5/5/3/1/1 runs
+    .venv/bin/python bench/run.py --importtime # top imports of the smallest run, then exit
 
 Every measurement is one whole process (stdin from a file, stdout to /dev/null), started by a fresh
 small wrapper that times fork+exec+wait and reports the child's own ru_maxrss from os.wait4, so
@@ -65,12 +65,16 @@ with open(report, "w") as f:
     f.write(f"{seconds} {cpu} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
 """
 CLI_SNIPPET = "import sys\nfrom krm_fn.cli import main\nsys.exit(main())\n"
-TARGETS = {  # name: (limit, description)
-    "e2e_10k_vs_pyyaml": (1.0, "10k items: function / (a) PyYAML-C"),
-    "small_50_vs_kustomize": (1.0, "50 items: function / (b) kubectl kustomize"),
-    "scaling_10k_over_1k": (11.0, "time(10k) / time(1k)"),
-    "rss_10k_vs_pyyaml": (1.5, "peak RSS 10k: function / (a)"),
+TARGETS = {  # name: (limit, description); issue 12's targets, then issue 5's RSS one still kept
+    "smallest_vs_python": (2.5, "smallest input: function / (c) python -c pass"),
+    "small_50_vs_kustomize": (0.5, "50 items: function / (b) kubectl kustomize"),
+    "e2e_10k_vs_pyyaml": (0.2, "10k items: function / (a) PyYAML-C"),
+    "scaling_10k_over_1k": (10.5, "time(10k) / time(1k)"),
+    "rss_platform_vs_input": (10.0, "peak RSS platform: function / input bytes"),
+    "rss_platform_vs_pyyaml": (1.2, "peak RSS platform: function / (a)"),
+    "rss_10k_vs_pyyaml": (1.5, "peak RSS 10k: function / (a) (issue 5)"),
 }
+SMALLEST, PLATFORM = "smallest", "platform"  # the two named inputs beside the sized ones
 
 
 class CommandFailed(Exception):
@@ -124,6 +128,14 @@ class Series:
 Results = dict[int, tuple[Series, Series]]  # items -> (function, baseline a)
 
 
+@dataclass
+class Named:
+    """The named inputs: the smallest run (beside python -c pass) and the platform input (beside (a))."""
+
+    smallest: Series | None = None
+    platform: tuple[Series, Series] | None = None
+
+
 def run_once(cmd: list[str], stdin: Path) -> tuple[Sample, int, bytes]:
     """Run cmd once under WRAPPER; return its time, its own peak RSS, exit code and stderr."""
     with (
@@ -162,11 +174,12 @@ def kubectl() -> str | None:
     return str(exe) if exe.exists() else shutil.which("kubectl")
 
 
-def write_input(n: int, seed: int) -> tuple[Path, dict[str, Any]]:
-    rl = gen.generate(n, seed)
+def write_input(n: int | str, seed: int) -> tuple[Path, dict[str, Any]]:
+    """The input for a size (a generated list of n items) or a named one (SMALLEST, PLATFORM)."""
+    rl = gen.smallest() if n == SMALLEST else gen.platform(seed) if n == PLATFORM else gen.generate(int(n), seed)
     stats: dict[str, Any] = dict(gen.check(rl))
     path = OUT / f"input-{n}.yaml"
-    text = gen.dump(rl)
+    text = gen.dump(rl, literal_blocks=n == PLATFORM)
     path.write_text(text)
     stats["bytes"] = len(text.encode())
     stats["sha256"] = hashlib.sha256(text.encode()).hexdigest()
@@ -248,8 +261,25 @@ def repeats(args: argparse.Namespace, n: int) -> int:
 Job = tuple[Series, list[str], Path]
 
 
-def run_sizes(args: argparse.Namespace, inputs: dict[int, Path], small_jobs: list[Job]) -> Results:
-    """Function and (a) at each size; `small_jobs` (the fixed baselines) join the 50-item rounds."""
+def run_named(args: argparse.Namespace, inputs: dict[int | str, Path], python_jobs: list[Job]) -> Named:
+    """The smallest input in rounds with `python_jobs` ((c)); the platform input beside (a)."""
+    named = Named(Series("secret-sync smallest"))
+    assert named.smallest
+    n = repeats(args, 50)
+    print(f"  smallest: {n} rounds of {1 + len(python_jobs)} ...", file=sys.stderr, flush=True)
+    measure([(named.smallest, function_cmd(), inputs[SMALLEST]), *python_jobs], n, warmup=1)
+    if PLATFORM in inputs:
+        fn, base = Series("secret-sync platform"), Series("pyyaml-c platform")
+        pyyaml = [sys.executable, "-c", PYYAML_SNIPPET]
+        n = repeats(args, 10_000)
+        print(f"  platform: {n} rounds of 2 ...", file=sys.stderr, flush=True)
+        measure([(fn, function_cmd(), inputs[PLATFORM]), (base, pyyaml, inputs[PLATFORM])], n)
+        named.platform = fn, base
+    return named
+
+
+def run_sizes(args: argparse.Namespace, inputs: dict[int | str, Path], small_jobs: list[Job]) -> Results:
+    """Function and (a) at each size; `small_jobs` (kubectl kustomize) join the 50-item rounds."""
     results = {}
     pyyaml = [sys.executable, "-c", PYYAML_SNIPPET]
     if 50 not in args.sizes:
@@ -264,19 +294,24 @@ def run_sizes(args: argparse.Namespace, inputs: dict[int, Path], small_jobs: lis
     return results
 
 
-def fixed_baselines(small: Path, kdir: Path | None) -> tuple[dict[str, Series | None], list[Job]]:
+def fixed_baselines(
+    small: Path, smallest: Path, kdir: Path | None
+) -> tuple[dict[str, Series | None], list[Job], list[Job]]:
     """(b) kubectl kustomize of the 50 items without the function; (c) a bare interpreter.
 
     (c) runs the interpreter secret-sync runs on; `-S` skips site (.pth hooks such as an editable
-    install's finder), which shows what site-packages costs at start-up.
+    install's finder), which shows what site-packages costs at start-up. Returns the series, the
+    jobs that join the 50-item rounds (b) and those that join the smallest input's rounds (c).
     """
     bare, nosite = Series("python -c pass"), Series("python -S -c pass")
-    jobs = [(bare, [sys.executable, "-c", "pass"], small), (nosite, [sys.executable, "-S", "-c", "pass"], small)]
+    python = [
+        (bare, [sys.executable, "-c", "pass"], smallest),
+        (nosite, [sys.executable, "-S", "-c", "pass"], smallest),
+    ]
     exe = kubectl()
     kust = Series("kubectl kustomize 50") if exe and kdir else None
-    if kust and exe and kdir:
-        jobs.append((kust, [exe, "kustomize", str(kdir)], small))
-    return {"kustomize": kust, "python": bare, "python_nosite": nosite}, jobs
+    jobs = [(kust, [exe, "kustomize", str(kdir)], small)] if kust and exe and kdir else []
+    return {"kustomize": kust, "python": bare, "python_nosite": nosite}, jobs, python
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -293,8 +328,10 @@ STATS: dict[str, Callable[[Series], float]] = {
 Ratios = dict[str, float | None]
 
 
-def targets(sizes: Results, fixed: dict[str, Series | None], stat: str = "median") -> Ratios:
-    """The four target ratios; time ratios use STATS[stat], peak RSS is the same for all."""
+def targets(
+    sizes: Results, named: Named, fixed: dict[str, Series | None], stat: str = "median", platform_bytes: int = 0
+) -> Ratios:
+    """The target ratios; time ratios use STATS[stat], peak RSS is the same for all."""
 
     def t(s: Series | None) -> float | None:
         return None if s is None else STATS[stat](s)
@@ -303,10 +340,14 @@ def targets(sizes: Results, fixed: dict[str, Series | None], stat: str = "median
         return sizes[n][which] if n in sizes else None
 
     rss = ratio(sizes[10_000][0].rss_kb, sizes[10_000][1].rss_kb) if 10_000 in sizes else None
+    fn, base = named.platform or (None, None)
     return {
-        "e2e_10k_vs_pyyaml": ratio(t(at(10_000, 0)), t(at(10_000, 1))),
+        "smallest_vs_python": ratio(t(named.smallest), t(fixed["python"])),
         "small_50_vs_kustomize": ratio(t(at(50, 0)), t(fixed["kustomize"])),
+        "e2e_10k_vs_pyyaml": ratio(t(at(10_000, 0)), t(at(10_000, 1))),
         "scaling_10k_over_1k": ratio(t(at(10_000, 0)), t(at(1_000, 0))),
+        "rss_platform_vs_input": ratio(fn.rss_kb * 1024, platform_bytes) if fn else None,
+        "rss_platform_vs_pyyaml": ratio(fn.rss_kb, base.rss_kb) if fn and base else None,
         "rss_10k_vs_pyyaml": rss,
     }
 
@@ -327,9 +368,10 @@ def fmt_x(x: float | None) -> str:
 
 def print_table(
     sizes: Results,
+    named: Named,
     fixed: dict[str, Series | None],
     got: dict[str, Ratios],
-    inputs: dict[int, dict[str, Any]],
+    inputs: dict[int | str, dict[str, Any]],
     bytecode: str,
 ) -> None:
     print(
@@ -342,6 +384,16 @@ def print_table(
             f" {fmt_x(ratio(fn.median, base.median))} {fmt_x(ratio(fn.cpu, base.cpu))}"
             f" {fn.rss_kb / 1024:6.1f}MB {base.rss_kb / 1024:6.1f}MB"
         )
+    if named.platform:
+        fn, base = named.platform
+        print(
+            f"{PLATFORM} {inputs[PLATFORM]['bytes'] / 1e6:4.2f} {fmt_ms(fn.median)} {fmt_ms(base.median)}"
+            f" {fmt_x(ratio(fn.median, base.median))} {fmt_x(ratio(fn.cpu, base.cpu))}"
+            f" {fn.rss_kb / 1024:6.1f}MB {base.rss_kb / 1024:6.1f}MB"
+        )
+    if named.smallest:
+        s = named.smallest
+        print(f"{'smallest input (2 items):':<33}{fmt_ms(s.median)}  RSS {s.rss_kb / 1024:.1f}MB")
     labels = {
         "kustomize": "(b) kubectl kustomize, 50 items:",
         "python": "(c) python -c pass:",
@@ -358,7 +410,11 @@ def print_table(
             f" (cpu {fmt_x(got['cpu']['scaling_10k_over_1k']).strip()}),"
             f" (a) PyYAML-C {fmt_x(own)} (cpu {fmt_x(own_cpu).strip()})"
         )
-    print_noise([*(s for pair in sizes.values() for s in pair), *filter(None, fixed.values())])
+    print_noise([
+        *(s for pair in sizes.values() for s in pair),
+        *filter(None, [named.smallest, *(named.platform or ())]),
+        *filter(None, fixed.values()),
+    ])
     print(f"bytecode: {bytecode}")
     print()
     for key, (limit, text) in TARGETS.items():
@@ -366,7 +422,7 @@ def print_table(
         mark = "n/a" if value is None else "PASS" if value <= limit else "FAIL"
         other = "" if key.startswith("rss") else f"cpu {fmt_x(got['cpu'][key])}  fastest {fmt_x(got['fastest'][key])}"
         limit_text = f"(<= {limit:g}x)"
-        print(f"  {mark:<4}  {text:<45} {fmt_x(value)}  {limit_text:<10}  {other}".rstrip())
+        print(f"  {mark:<4}  {text:<48} {fmt_x(value)}  {limit_text:<10}  {other}".rstrip())
 
 
 def print_noise(series: list[Series]) -> None:
@@ -377,17 +433,19 @@ def print_noise(series: list[Series]) -> None:
 
 
 def importtime(args: argparse.Namespace) -> int:
-    small, _ = write_input(50, args.seed)
+    """`python -X importtime` of the smallest run: its top 15 imports and the total, so the next
+    regression in start-up shows in the bench output."""
+    smallest, _ = write_input(SMALLEST, args.seed)
     cmd = [sys.executable, "-X", "importtime", "-c", CLI_SNIPPET]
-    run_once(cmd, small)  # fill the bytecode cache
-    _, code, err = run_once(cmd, small)
+    run_once(cmd, smallest)  # fill the bytecode cache
+    _, code, err = run_once(cmd, smallest)
     rows = []
     for line in err.decode(errors="replace").splitlines():
         if line.startswith("import time:") and "|" in line and "cumulative" not in line:
             self_us, cum_us, name = line[len("import time:") :].split("|", 2)
             rows.append((int(cum_us), int(self_us), name.rstrip()))
     (OUT / "importtime.txt").write_bytes(err)
-    print(f"python -X importtime, secret-sync on 50 items (exit {code}); top 15 cumulative:")
+    print(f"python -X importtime, secret-sync on the smallest input (exit {code}); top 15 cumulative:")
     print(f"{'cumul ms':>9} {'self ms':>8}  module")
     for cum, own, name in sorted(rows, reverse=True)[:15]:
         print(f"{cum / 1000:9.1f} {own / 1000:8.1f}  {name}")
@@ -413,10 +471,11 @@ def use_bytecode_cache(enabled: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="5/3/1 runs instead of 15/5/3")
+    p.add_argument("--quick", action="store_true", help="5/5/3/1/1 runs instead of 15/15/5/3/3")
     p.add_argument("--repeats", type=int, help="runs per size (overrides the defaults)")
     p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--no-platform", action="store_true", help="skip the 9 MB platform input (RSS targets)")
     p.add_argument("--importtime", action="store_true", help="show the slowest imports and exit")
     p.add_argument(
         "--no-bytecode-cache",
@@ -436,31 +495,38 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def bench(args: argparse.Namespace) -> int:
-    paths, stats = {}, {}
-    for n in sorted(set(args.sizes) | {50}):
+    paths: dict[int | str, Path] = {}
+    stats: dict[int | str, dict[str, Any]] = {}
+    names: list[int | str] = [SMALLEST, *sorted(set(args.sizes) | {50}), *([] if args.no_platform else [PLATFORM])]
+    for n in names:
         paths[n], stats[n] = write_input(n, args.seed)
-    warnings = [w for n in args.sizes for w in check_output(paths[n], stats[n])]
+    warnings = [w for n in names if n != 50 or 50 in args.sizes for w in check_output(paths[n], stats[n])]
     for w in warnings:
         print(f"WARNING: {w}", file=sys.stderr)
     kdir = kustomize_dir(paths[50]) if kubectl() else None
     try:
-        fixed, small_jobs = fixed_baselines(paths[50], kdir)
+        fixed, small_jobs, python_jobs = fixed_baselines(paths[50], paths[SMALLEST], kdir)
+        named = run_named(args, paths, python_jobs)
         sizes = run_sizes(args, paths, small_jobs)
     finally:
         if kdir:
             shutil.rmtree(kdir)
-    got = {stat: targets(sizes, fixed, stat) for stat in STATS}
-    print_table(sizes, fixed, got, stats, args.bytecode)
-    write_json(args, sizes, fixed, got, stats, warnings)
+    platform_bytes = stats[PLATFORM]["bytes"] if PLATFORM in stats else 0
+    got = {stat: targets(sizes, named, fixed, stat, platform_bytes) for stat in STATS}
+    print_table(sizes, named, fixed, got, stats, args.bytecode)
+    print()
+    importtime(args)
+    write_json(args, sizes, named, fixed, got, stats, warnings)
     return 0
 
 
 def write_json(
     args: argparse.Namespace,
     sizes: Results,
+    named: Named,
     fixed: dict[str, Series | None],
     got: dict[str, Ratios],
-    stats: dict[int, dict[str, Any]],
+    stats: dict[int | str, dict[str, Any]],
     warnings: list[str],
 ) -> None:
     doc = {
@@ -476,6 +542,10 @@ def write_json(
         "bytecode": args.bytecode,
         "inputs": {str(n): s for n, s in stats.items()},
         "sizes": {str(n): {"function": fn.summary(), "pyyaml_c": base.summary()} for n, (fn, base) in sizes.items()},
+        SMALLEST: {"function": named.smallest.summary()} if named.smallest else None,
+        PLATFORM: {"function": named.platform[0].summary(), "pyyaml_c": named.platform[1].summary()}
+        if named.platform
+        else None,
         "baselines": {k: s.summary() if s else None for k, s in fixed.items()},
         "targets": {k: verdict(k, got, lim) for k, (lim, _) in TARGETS.items()},
         "warnings": warnings,

@@ -29,6 +29,21 @@ Docs: README.md and docs/ of the secret-sync project.
 """
 
 
+def entry() -> None:
+    """The `secret-sync` command: main(), then exit without tearing the interpreter down.
+
+    Python's exit finalizes every module and frees every object one by one: a few ms of a run that
+    Argo CD starts thousands of times an hour, for memory the kernel reclaims at once anyway.
+    Output is flushed first; a flush that fails (a closed pipe) exits 120 as Python would."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        code = code or 120
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args:
@@ -58,6 +73,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_function(mode: str | None) -> int:
+    import gc
+
+    # One pass that builds no garbage cycles worth collecting: the collector's scans of the live
+    # objects only cost time (7% of a 10,000-item run) and grow with the input.
+    gc.disable()
+    try:
+        return _run_function(mode)
+    finally:
+        gc.enable()
+
+
+def _run_function(mode: str | None) -> int:
     from .results import FunctionError
     from .yamlio import YamlError
 
@@ -66,14 +93,14 @@ def run_function(mode: str | None) -> int:
     try:
         from . import pipeline, resourcelist
 
-        # Never hold more than the limit (plus one byte, to tell "too big") in memory.
-        data = sys.stdin.buffer.read(resourcelist.max_input_bytes() + 1)
-        rl = resourcelist.read(data)
+        # Never hold more than the limit (plus one byte, to tell "too big") in memory; the bytes
+        # are not kept once parsed (the tree has its own copy).
+        rl = resourcelist.read(sys.stdin.buffer.read(resourcelist.max_input_bytes() + 1))
         api_version = rl.api_version
         outcome = pipeline.run(rl, mode)
         if any(r.severity == "error" for r in outcome.results):
             raise FunctionError(*outcome.results)
-        text = resourcelist.render(rl, outcome.items, outcome.results)
+        chunks = resourcelist.render(rl, outcome.items, outcome.results)
     except FunctionError as exc:
         return _fail(api_version, exc.results)
     except YamlError as exc:  # met by a step while reading the input: the input's fault, not a bug
@@ -90,7 +117,12 @@ def run_function(mode: str | None) -> int:
     if outcome.notes and resourcelist.from_kustomize(rl):
         # kustomize never shows info results: the cut-over guidance would be lost (kpt shows it).
         sys.stderr.write("".join(f"secret-sync: note: {n}\n" for n in outcome.notes))
-    sys.stdout.buffer.write(text.encode("utf-8"))
+    try:
+        sys.stdout.buffer.writelines(chunks)
+        sys.stdout.buffer.flush()
+    except OSError as exc:  # e.g. the reader closed the pipe: say so, without a traceback
+        sys.stderr.write(f"secret-sync: error: cannot write the output ({exc.strerror or type(exc).__name__})\n")
+        return 1
     return 0
 
 

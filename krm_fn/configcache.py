@@ -10,15 +10,16 @@ mappings, so cache hits and misses cannot behave differently.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
-from typing import TYPE_CHECKING, Any, cast
 
 from . import __version__
+from .hashing import sha256
+from .records import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import SecretSync
 
 
@@ -30,7 +31,7 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-class Node(dict[str, Any]):
+class Node(dict[str, "Any"]):  # quoted: Any is imported for type checking only
     """A mapping whose keys are also attributes (config objects after validation)."""
 
     def __getattr__(self, name: str) -> Any:
@@ -71,7 +72,7 @@ def _key(obj: Any) -> str:
         os.stat(os.path.join(here, "data", "eso_providers_2.9.json")))]
     text = json.dumps([__version__, stamps, obj], sort_keys=True,
                       separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256(text.encode()).hex()
 
 
 def load(obj: Any) -> SecretSync:
@@ -81,7 +82,8 @@ def load(obj: Any) -> SecretSync:
     if entry is not None:
         try:
             with open(entry, encoding="utf-8") as cached:
-                return cast("SecretSync", _wrap(json.load(cached)))
+                remembered: SecretSync = _wrap(json.load(cached))
+                return remembered
         except (OSError, ValueError):
             pass
     from .config import load as validate
@@ -89,7 +91,8 @@ def load(obj: Any) -> SecretSync:
     values = validate(obj).model_dump(mode="json")
     if entry is not None:
         _store(entry, values)
-    return cast("SecretSync", _wrap(values))
+    validated: SecretSync = _wrap(values)
+    return validated
 
 
 def _store(entry: str, values: dict[str, Any]) -> None:
@@ -101,5 +104,7 @@ def _store(entry: str, values: dict[str, Any]) -> None:
             json.dump(values, out)
         os.replace(tmp, entry)
     except OSError:
+        import contextlib  # only on this failure path: not on every start
+
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -6,14 +6,16 @@ and must never overwrite someone else's object or leave ESO fighting another man
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import eso
 from .metadata import namespace_key
 from .model import SecretRequest
 from .naming import where
+from .records import TYPE_CHECKING
 from .resourcelist import Item, ResourceList
 from .results import FileRef, Result, error
+
+if TYPE_CHECKING:
+    from typing import Any
 
 ESO_GROUP = "external-secrets.io"
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
-from typing import TYPE_CHECKING, Any
-
 from . import durations, esoversions
-from .model import SecretRequest, StoreSpec
+from .model import SecretRequest, StoreSpec, copy_data
+from .records import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import Spec
 
 API_VERSION = "external-secrets.io/v1"
@@ -87,12 +87,12 @@ class Emitter:
         return out
 
     def _data_entry(self, entry: dict[str, Any]) -> dict[str, Any]:
-        out = copy.deepcopy(entry)
+        out: dict[str, Any] = copy_data(entry)
         out["remoteRef"] = self._ref_defaults(entry["remoteRef"])
         return out
 
     def _data_from_entry(self, entry: dict[str, Any]) -> dict[str, Any]:
-        out = copy.deepcopy(entry)
+        out: dict[str, Any] = copy_data(entry)
         if "extract" in out:
             out["extract"] = self._ref_defaults(out["extract"])
         if "find" in out:
@@ -112,7 +112,7 @@ class Emitter:
         if store.controller:
             spec["controller"] = store.controller
         spec["provider"] = esoversions.with_store_defaults(store.provider or {}, self.version)
-        spec.update(copy.deepcopy(store.extra_spec))
+        spec.update(copy_data(store.extra_spec))
         annotations = {SYNC_WAVE: "-2"} if self.spec.argocd.syncWaves else {}
         ns = namespace if store.kind == "SecretStore" else None
         return {

@@ -6,7 +6,8 @@ release does not know leaves a permanent diff (the API server prunes it), so it 
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from .model import copy_data
+from .records import NamedTuple
 
 OLDEST = (0, 16)  # first release serving external-secrets.io/v1
 
@@ -57,9 +58,7 @@ STORE_DEFAULTS: tuple[StoreDefault, ...] = (
 
 def with_store_defaults(provider: dict[str, object], version: tuple[int, int]) -> dict[str, object]:
     """A copy of `provider` with the server's defaults written where the server would add them."""
-    import copy
-
-    out = copy.deepcopy(provider)
+    out: dict[str, object] = copy_data(provider)
     for default in STORE_DEFAULTS:
         if version < default.since:
             continue

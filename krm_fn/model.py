@@ -6,12 +6,26 @@ on, naming, ESO emission and reference rewriting do not care where a request cam
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple
-
+from .records import TYPE_CHECKING, NamedTuple
 from .results import FileRef, ResourceRef
 
-StoreKind = Literal["ClusterSecretStore", "SecretStore"]
-NamingStrategy = Literal["hash", "suffix", "keep"]
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    StoreKind = Literal["ClusterSecretStore", "SecretStore"]
+    NamingStrategy = Literal["hash", "suffix", "keep"]
+else:
+
+    def __getattr__(name: str) -> object:
+        """The same two types for run-time use (the pydantic config, KES conversion), built when
+        first asked for: the function's start path uses them only in annotations (see records)."""
+        if name not in ("StoreKind", "NamingStrategy"):  # the import system asks for others
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from typing import Literal
+
+        literals = {"StoreKind": Literal["ClusterSecretStore", "SecretStore"],
+                    "NamingStrategy": Literal["hash", "suffix", "keep"]}
+        return literals[name]
 
 
 class Source(NamedTuple):
@@ -114,3 +128,13 @@ class SecretRequest:
         return type(other) is type(self) and vars(self) == vars(other)
 
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+
+def copy_data(value: Any) -> Any:
+    """A deep copy of plain data (dicts, lists, scalars), as generated objects are built from.
+    copy.deepcopy would do, but importing copy (and weakref) costs about 1 ms of every start."""
+    if isinstance(value, dict):
+        return {k: copy_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_data(v) for v in value]
+    return value

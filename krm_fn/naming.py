@@ -6,15 +6,17 @@ workloads referencing the new name roll out; that is how a user decides *when* a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from typing import TYPE_CHECKING, Any
 
+from .hashing import sha256
 from .model import SecretRequest
+from .records import TYPE_CHECKING
 from .results import FileRef, Result, error
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import Spec
 
 HASH_LENGTH = 10
@@ -37,8 +39,8 @@ def content_hash(req: SecretRequest) -> str:
         "immutable": req.immutable,
         "revision": req.revision,
     }
-    digest = hashlib.sha256(json.dumps(basis, sort_keys=True, separators=(",", ":")).encode())
-    number = int.from_bytes(digest.digest(), "big")
+    digest = sha256(json.dumps(basis, sort_keys=True, separators=(",", ":")).encode())
+    number = int.from_bytes(digest, "big")
     chars = []
     for _ in range(HASH_LENGTH):
         number, rem = divmod(number, len(_ALPHABET))

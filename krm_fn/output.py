@@ -3,14 +3,16 @@ the stores, every generated object with a file and index no other output object 
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import yamlio
 from .conflicts import ObjectId, object_id
 from .metadata import KPT_INDEX, KPT_PATH
 from .model import SecretRequest
+from .records import TYPE_CHECKING
 from .resourcelist import Item, ResourceList, emit_item
 from .results import FileRef
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class KptPaths:

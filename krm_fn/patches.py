@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .metadata import namespace_key
+from .records import TYPE_CHECKING
 from .results import Result, error
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import Patch
     from .model import Source
 

@@ -6,8 +6,6 @@ output is all or nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
-
 from . import (
     configcache,
     conflicts,
@@ -24,10 +22,13 @@ from . import (
 )
 from .metadata import source_of
 from .model import SecretRequest, StoreSpec
+from .records import TYPE_CHECKING, NamedTuple
 from .resourcelist import Item, ResourceList, emit_item
 from .results import FunctionError, Result, error
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import SecretSync, Spec
 
 KES_API_VERSION = "kubernetes-client.io/v1"

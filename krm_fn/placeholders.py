@@ -6,17 +6,19 @@ with a value that `refs` does not cover is an error, and no message ever quotes 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from . import yamlio
 from .metadata import OWN_PREFIX, source_of, user_annotations
-from .model import NamingStrategy, SecretRequest, StoreSpec
+from .model import SecretRequest, StoreSpec
+from .records import TYPE_CHECKING
 from .resourcelist import Item
 from .results import Result, error
 from .validation import secret_key_problem
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import Spec
+    from .model import NamingStrategy
 
 REMOTE_KEY = OWN_PREFIX + "remote-key"
 STORE = OWN_PREFIX + "store"

@@ -6,7 +6,10 @@ controller. We check what makes a store unusable so the error shows at build tim
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from .records import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Provider(NamedTuple):

@@ -8,23 +8,25 @@ request's source by its current name or one of kustomize's previous names, in th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 import ryml
 
 from . import yamlio
 from .metadata import PREVIOUS_NAMESPACES, namespace_key
 from .model import SecretRequest
+from .records import TYPE_CHECKING, NamedTuple
 from .resourcelist import Item, ResourceList
 from .results import Result, warning
 from .yamlio import NONE
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import References
 
 Path = tuple[str | int, ...]
-Trie = dict[bytes, "Trie"]
-LEAF = b""  # marks the end of a path in a Trie
+Trie = dict[str, "Trie"]
+LEAF = ""  # marks the end of a path in a Trie
 
 # Where a PodSpec lives, per (API group, kind).
 POD_SPECS: dict[tuple[str, str], str] = {
@@ -101,7 +103,7 @@ class ReferenceTable:
             for path in self.paths[key]:
                 node = root
                 for seg in _segments(path):
-                    node = node.setdefault(seg.encode(), {})
+                    node = node.setdefault(seg, {})
                 node[LEAF] = {}
             self._tries[key] = root
         return self._tries[key]
@@ -174,6 +176,7 @@ class _Walker:
 
     def __init__(self, tree: ryml.Tree, anchors: yamlio.Anchors | None) -> None:
         self.tree = tree
+        self.raw = tree.this  # for ryml's C functions (see yamlio/tree.py)
         self.anchors = anchors
 
     def leaves(self, node: int, trie: Trie) -> list[tuple[int, Path, bool]]:
@@ -187,7 +190,7 @@ class _Walker:
         if self.anchors is not None:
             node, hop = self.anchors.follow(node)
             via_alias |= hop
-        kind = tree.type(node)
+        kind = yamlio.node_type(self.raw, node)
         if kind & yamlio.SEQ:
             for i, elem in enumerate(yamlio.children(tree, node)):
                 self._walk(elem, trie, (*at, i), via_alias, out)
@@ -196,9 +199,9 @@ class _Walker:
             for key, sub in trie.items():
                 if key:
                     # a duplicate key on the path is an error: which one would kubectl read?
-                    found = yamlio.unique_child(tree, node, key.decode())
+                    found = yamlio.unique_child(tree, node, key)
                     if found != NONE:
-                        self._walk(found, sub, (*at, key.decode()), via_alias, out)
+                        self._walk(found, sub, (*at, key), via_alias, out)
         elif LEAF in trie:
             out.append((node, at, via_alias))
 

@@ -6,9 +6,12 @@ Shaped like kyaml's fn framework: every finding is a Result; any `error` result 
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple
+from .records import TYPE_CHECKING, NamedTuple
 
-Severity = Literal["error", "warning", "info"]
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    Severity = Literal["error", "warning", "info"]
 
 # Records here and in the other modules of the function's start path are NamedTuples or small
 # classes, not dataclasses: importing dataclasses pulls in inspect, ast and dis, about 10 ms of a

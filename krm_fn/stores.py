@@ -7,13 +7,14 @@ referenced.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .model import SecretRequest, StoreSpec
 from .providers import check_provider
+from .records import TYPE_CHECKING
 from .results import Result, error
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .config import Spec
 
 

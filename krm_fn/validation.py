@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from . import durations
 from .naming import name_problem
 from .providers import check_provider
+from .records import TYPE_CHECKING
 from .results import ResourceRef, Result, error
+
+if TYPE_CHECKING:
+    from typing import Any
 
 Problem = tuple[str, str]  # (field path, message)
 SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")

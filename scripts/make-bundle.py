@@ -71,9 +71,9 @@ import site
 import sys
 
 site.addsitedir(os.path.dirname(os.path.realpath(__file__)))
-from krm_fn.cli import main  # noqa: E402
+from krm_fn.cli import entry  # noqa: E402
 
-sys.exit(main())
+entry()
 """
 
 

@@ -14,6 +14,7 @@ Two known gaps of ryml's emitter are closed here:
   (stderr.py).
 
 The modules, each using only those above it (callers use the names re-exported here):
+  binding   importing ryml without its `deprecation` dependency (start-up time)
   stderr    keeping ryml's C++ diagnostics off file descriptor 2
   scalars   what a plain scalar means (YAML 1.2 core schema); when a string may be written plain
   tree      parse bytes into a tree; read, set and locate its nodes; YamlError
@@ -23,13 +24,14 @@ The modules, each using only those above it (callers use the names re-exported h
 
 from __future__ import annotations
 
+from ..records import TYPE_CHECKING
+from . import binding  # noqa: F401  (first: loads ryml before any module below imports it)
 from .convert import (
     ALIAS_BOMB,
     DEFAULT_NODE_BUDGET,
     MAX_DEPTH,
     Anchors,
     Converter,
-    ScalarMode,
     dangling_aliases,
     load_text,
     to_python,
@@ -49,8 +51,10 @@ from .tree import (
     has_risky_escapes,
     item_root,
     key_text,
+    keyed_children,
     may_have_aliases,
     node_path,
+    node_type,
     parse,
     scalar_text,
     set_string,
@@ -58,10 +62,13 @@ from .tree import (
     unique_child,
 )
 
+if TYPE_CHECKING:
+    from .convert import ScalarMode
+
 __all__ = [
     "ALIAS_BOMB", "DEFAULT_NODE_BUDGET", "EMIT_MAX_DEPTH", "MAP", "MAX_DEPTH", "NONE", "SEQ", "VAL",
     "VALQUO", "VALREF", "Anchors", "Converter", "EscapeGuard", "ScalarMode", "YamlError", "child", "children",
-    "dangling_aliases", "dump", "emit", "has_risky_escapes", "item_root", "key_text", "load_text",
-    "may_have_aliases", "node_path", "parse", "plain_is_safe", "quote", "reformat", "scalar_text",
+    "dangling_aliases", "dump", "emit", "has_risky_escapes", "item_root", "key_text", "keyed_children", "load_text",
+    "may_have_aliases", "node_path", "node_type", "parse", "plain_is_safe", "quote", "reformat", "scalar_text",
     "set_string", "string_value", "to_python", "unique_child",
 ]

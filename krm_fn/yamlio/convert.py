@@ -6,12 +6,36 @@ are followed on a node budget (alias bombs), nesting has a depth limit, duplicat
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 import ryml
 
+from ..records import TYPE_CHECKING
 from .scalars import resolve_plain
-from .tree import YamlError, children, parse, walk, walk_in_order
+from .tree import (
+    KEY_PLAIN,
+    KEYQUO,
+    KEYREF,
+    KEYTAG,
+    MAP,
+    NONE,
+    SEQ,
+    VALQUO,
+    VALREF,
+    VALTAG,
+    YamlError,
+    children,
+    first_child,
+    key_of,
+    next_sibling,
+    node_type,
+    parse,
+    val_is_null,
+    val_of,
+    walk,
+    walk_in_order,
+)
+
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 MAX_DEPTH = 100  # deeper data is not a Kubernetes object; refusing it keeps recursion bounded
 # Nodes one conversion may produce by following aliases: stops alias ("billion laughs") bombs early.
@@ -19,10 +43,11 @@ MAX_DEPTH = 100  # deeper data is not a Kubernetes object; refusing it keeps rec
 DEFAULT_NODE_BUDGET = 100_000
 ALIAS_BOMB = "YAML aliases expand to too many nodes (an alias bomb?)"
 
-# How plain scalars are read: "typed" as kustomize reads them (YAML 1.2 core schema); "text" as
-# written (fields that are strings by definition: `key: 0009` is the remote key "0009", not 9);
-# "config" typed, but numbers with a dot kept as written.
-ScalarMode = Literal["typed", "text", "config"]
+if TYPE_CHECKING:
+    # How plain scalars are read: "typed" as kustomize reads them (YAML 1.2 core schema); "text"
+    # as written (fields that are strings by definition: `key: 0009` is the remote key "0009", not
+    # 9); "config" typed, but numbers with a dot kept as written.
+    ScalarMode = Literal["typed", "text", "config"]
 
 
 class Converter:
@@ -33,6 +58,7 @@ class Converter:
     def __init__(self, tree: ryml.Tree, budget: int = DEFAULT_NODE_BUDGET,
                  anchors: Anchors | None = None, mode: ScalarMode = "typed") -> None:
         self.tree = tree
+        self.raw = tree.this  # for ryml's C functions (see tree.py)
         self.mode = mode
         self.budget = budget
         # The anchor index of the whole tree: built once per ResourceList and shared, since
@@ -40,7 +66,8 @@ class Converter:
         self._anchors = anchors
         self._aliased = 0  # > 0 while converting the target of an alias
 
-    def value(self, node: int, depth: int = 0) -> Any:
+    def value(self, node: int, depth: int = 0, kind: int = -1) -> Any:
+        """`kind`: the node's type bits when the caller has them already."""
         if self._aliased:
             self.budget -= 1
             if self.budget < 0:
@@ -48,32 +75,38 @@ class Converter:
         if depth > MAX_DEPTH:
             raise YamlError.at(self.tree, node, f"YAML nested deeper than {MAX_DEPTH} levels")
         t = self.tree
-        if t.is_val_ref(node) or (t.is_ref(node) and not t.is_container(node)):
+        if kind < 0:
+            kind = node_type(self.raw, node)  # one call answers what the Tree's is_* methods would
+        if kind & VALREF or (kind & KEYREF and not kind & (MAP | SEQ)):
             target = self._anchor(bytes(t.val_ref(node)).decode())
             self._aliased += 1
             try:
                 return self.value(target, depth + 1)
             finally:
                 self._aliased -= 1
-        if t.is_map(node):
+        if kind & MAP:
             return self._mapping(node, depth)
-        if t.is_seq(node):
+        if kind & SEQ:
             return [self.value(ch, depth + 1) for ch in children(t, node)]
-        return self._scalar(node, is_key=False)
+        return self._val(node, kind)
 
     def _mapping(self, node: int, depth: int) -> dict[Any, Any]:
         t = self.tree
         out: dict[Any, Any] = {}
         merged: list[dict[Any, Any]] = []
-        for ch in children(t, node):
-            key = self._scalar(ch, is_key=True)
-            if key == "<<" and t.is_key_plain(ch):
-                merged.extend(self._merge_sources(self.value(ch, depth + 1)))
-                continue
-            if key in out:
+        raw = self.raw
+        ch = first_child(raw, node)  # (not the children() generator: this loop is the hottest)
+        while ch != NONE:
+            kind = node_type(raw, ch)
+            key = self._key(ch, kind)
+            if key == "<<" and kind & KEY_PLAIN:
+                merged.extend(self._merge_sources(self.value(ch, depth + 1, kind)))
+            elif key in out:
                 # YAML forbids it and kubectl/kustomize refuse it; ryml would keep both silently.
                 raise YamlError.at(t, ch, f"duplicate key {str(key)!r}")
-            out[key] = self.value(ch, depth + 1)
+            else:
+                out[key] = self.value(ch, depth + 1, kind)
+            ch = next_sibling(raw, ch)
         for source in merged:  # explicit keys win, then earlier merge sources
             for k, v in source.items():
                 out.setdefault(k, v)
@@ -87,18 +120,21 @@ class Converter:
             return list(value)
         raise YamlError("a YAML merge key (<<) must refer to a mapping or a list of mappings")
 
-    def _scalar(self, node: int, is_key: bool) -> Any:
+    def _key(self, node: int, kind: int) -> Any:
+        tag = bytes(self.tree.key_tag(node)).decode() if kind & KEYTAG else ""
+        return self._scalar(bytes(key_of(self.raw, node)).decode(), bool(kind & KEYQUO), tag)
+
+    def _val(self, node: int, kind: int) -> Any:
         t = self.tree
-        if is_key:
-            text = bytes(t.key(node)).decode()
-            quoted = t.is_key_quoted(node)
-            tag = bytes(t.key_tag(node)).decode() if t.has_key_tag(node) else ""
-        else:
-            if t.val_is_null(node) and not t.is_val_quoted(node):
-                return None
-            text = bytes(t.val(node)).decode()
-            quoted = t.is_val_quoted(node) or t.is_val_literal(node) or t.is_val_folded(node)
-            tag = bytes(t.val_tag(node)).decode() if t.has_val_tag(node) else ""
+        raw = val_of(self.raw, node)
+        quoted = bool(kind & VALQUO)  # quoted, literal or folded
+        # val_is_null: empty, ~ or null written plain; only such short texts need the call
+        if not quoted and (raw is None or (len(raw) <= 4 and val_is_null(self.raw, node))):
+            return None
+        tag = bytes(t.val_tag(node)).decode() if kind & VALTAG else ""
+        return self._scalar(bytes(raw).decode(), quoted, tag)
+
+    def _scalar(self, text: str, quoted: bool, tag: str) -> Any:
         if tag in ("!!str", "tag:yaml.org,2002:str", "!!binary") or quoted or self.mode == "text":
             return text
         value = resolve_plain(text)

@@ -5,13 +5,16 @@ block-style writer of our own (`dump`)."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import ryml
 
+from ..records import TYPE_CHECKING
 from .scalars import plain_is_safe, quote, unprintable
 from .stderr import quiet_fd2
 from .tree import YamlError, has_risky_escapes, parse, walk
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # --- a ryml tree ---------------------------------------------------------------------------------
 
@@ -98,7 +101,9 @@ def _dump_into(obj: Any, indent: int, lines: list[str]) -> None:
             lines.append(pad + "{}")
         for k, v in obj.items():
             key = _scalar_out(k)
-            if isinstance(v, (dict, list)) and v:
+            if type(v) is str:  # most values: written without the calls below
+                lines.append(f"{pad}{key}: {v if plain_is_safe(v) else quote(v)}")
+            elif isinstance(v, (dict, list)) and v:
                 lines.append(f"{pad}{key}:")
                 _dump_into(v, indent + 2, lines)  # sequences indented too, as ryml writes them
             else:
@@ -127,6 +132,8 @@ def _inline(v: Any) -> str:
 
 
 def _scalar_out(value: Any) -> str:
+    if type(value) is str:  # most values: checked first
+        return value if plain_is_safe(value) else quote(value)
     if value is None:
         return "null"
     if isinstance(value, bool):

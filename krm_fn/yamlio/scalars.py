@@ -9,7 +9,11 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any
+
+from ..records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # --- reading -------------------------------------------------------------------------------------
 
@@ -29,6 +33,8 @@ def resolve_plain(text: str) -> Any:
         return None
     if text in _BOOLS:
         return _BOOLS[text]
+    if text[0].isalpha():  # most scalars (and keys): no number starts with a letter
+        return text
     if _INT.match(text):
         return int(text)
     if _OCT.match(text):
@@ -79,6 +85,7 @@ def quote(value: str) -> str:
     """A double-quoted YAML scalar: JSON escapes (valid in YAML) plus the characters YAML 1.1
     treats as line breaks or that are not printable."""
     out = json.dumps(value, ensure_ascii=False)
-    out = unprintable().sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+    if not (out.isascii() and out.isprintable()):  # printable ASCII needs no more escapes
+        out = unprintable().sub(lambda m: f"\\u{ord(m.group()):04x}", out)
     # A raw tab is valid inside double quotes and is how ryml writes it: same bytes either way.
     return _JSON_TAB.sub(lambda m: m.group(1) or "\t", out) if "\\t" in out else out
