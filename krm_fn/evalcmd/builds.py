@@ -18,6 +18,7 @@ from .changes import diff
 from .function import run
 from .placement import FilePlan, Layout, plan
 from .problems import report
+from .rootchecks import remote_entries, renamed_stores
 from .source import Chunk, Source, SourceFile
 from .universes import UNLISTED, Universe
 
@@ -47,6 +48,8 @@ def plan_all(source: Source) -> tuple[dict[str, FilePlan], list[Planned]]:
         plans = {} if errors else plan(view, outputs, layout)
         problems.extend((r, _build(u)) for r in _patched(view, u, plans, errors))
         problems.extend((r, _build(u)) for r in _stale_patches(view, u, plans))
+        problems.extend((r, "") for r in renamed_stores(u, source.kustomizations, plans, outputs))
+        notes.extend((r, _build(u)) for r in remote_entries(u, source.kustomizations))
         notes.extend((r, _build(u)) for r in results if r.severity != "error")
         done.append(Planned(u, plans, bool(errors)))
     if len(source.universes) > 1 and source.universes[-1].name == UNLISTED:

@@ -1,0 +1,140 @@
+"""What eval checks about a build root beyond what the function sees: the store files it lists in
+the root's `resources:` must keep the name the ExternalSecrets use, and the root's remote
+entries, which eval cannot read, are said.
+
+A store file listed in the root is renamed by the root's namePrefix/nameSuffix, by those of the
+components the root includes (kustomize applies a component to the resources of the
+kustomization that includes it) and by kustomize's prefix/suffix transformers in its
+`transformers:`. kustomize knows no ESO kind, so it rewrites an ExternalSecret's store reference
+only when some `configurations:` file of the build (kustomize carries them up from bases and
+components, as secret-sync's kustomize/eso-kinds component does) has a nameReference for it.
+Without one the reference would name a store that the build does not have: an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..results import Result, error, warning
+from . import lenient
+from .kustomizations import Kustomization, Rename, documents, renames_in
+from .placement import FilePlan
+from .universes import Universe
+
+ESO_GROUP = "external-secrets.io"
+STORE_KINDS = ("SecretStore", "ClusterSecretStore")
+STORE_REF = "spec/secretStoreRef/name"  # where the function's ExternalSecrets name their store
+FIX = ("add secret-sync's kustomize component kustomize/eso-kinds to {root} (components:) and "
+       "run eval again; or declare the secret-sync function in {root} (transformers:); or set "
+       "`create: false` on the store and create it elsewhere")
+
+
+def remote_entries(u: Universe, found: dict[Path, Kustomization]) -> list[Result]:
+    """A warning for each remote resource or component of the root's build: not read."""
+    if u.kustomization is None:
+        return []
+    return [warning(f"{k.rel}: the remote entry {entry!r} is not read: objects and references "
+                    "inside it are not migrated")
+            for k in _tree(u.kustomization, found) for entry in k.remote]
+
+
+def renamed_stores(u: Universe, found: dict[Path, Kustomization], plans: dict[str, FilePlan],
+                   outputs: list[tuple[Any, str]]) -> list[Result]:
+    """An error for each store eval adds to the root that the root's build renames while no
+    name reference of the build follows it."""
+    k = u.kustomization
+    if k is None:
+        return []
+    renames = _renames(k, found)
+    followed = _followed_kinds(k, found)
+    out = []
+    for kind, name in _new_stores(plans):
+        if not renames or kind in followed:
+            continue
+        users = sorted(_names_of_users(outputs, kind, name))
+        how = ", ".join(f"{r.field}: {r.value!r} ({r.where})" for r in renames)
+        out.append(error(
+            f"{u.name}: its build renames the {kind} {name!r} that eval would add to it ({how}), "
+            f"but the ExternalSecrets {', '.join(users) or '(none)'} would still name "
+            f"{name!r}: kustomize does not know ESO kinds. Either "
+            + FIX.format(root=u.name)))
+    return out
+
+
+def _tree(k: Kustomization, found: dict[Path, Kustomization]) -> Iterator[Kustomization]:
+    """`k` and every kustomization it builds on (bases and components), each once."""
+    seen: set[Path] = set()
+    todo = [k]
+    while todo:
+        here = todo.pop()
+        if here.dir in seen:
+            continue
+        seen.add(here.dir)
+        yield here
+        todo.extend(found[d] for d in here.includes if d in found)
+
+
+def _renames(k: Kustomization, found: dict[Path, Kustomization]) -> list[Rename]:
+    """What renames the resources listed in `k`: its own settings, its transformer
+    kustomizations' prefix/suffix transformers, and the components it includes (recursively)."""
+    out = list(k.renames)
+    for d in k.config_dirs:
+        if d in found:
+            out.extend(r for f in found[d].resources for r in renames_in(f, _rel(found[d], f)))
+    for c in k.components:
+        if c in found and c != k.dir:
+            out.extend(_renames(found[c], found))
+    return out
+
+
+def _rel(k: Kustomization, f: Path) -> str:
+    base = k.rel.rpartition("/")[0]
+    return f"{base}/{f.name}" if base else f.name
+
+
+def _followed_kinds(k: Kustomization, found: dict[Path, Kustomization]) -> set[str]:
+    """The store kinds whose new name kustomize writes into an ExternalSecret's store reference
+    in the build of `k`: from the nameReference of every configurations file of its tree."""
+    return {kind for here in _tree(k, found) for path in here.configurations
+            for doc in documents(path) for kind in _followed_in(doc)}
+
+
+def _followed_in(doc: Any) -> Iterator[str]:
+    refs = doc.get("nameReference") if isinstance(doc, dict) else None
+    for ref in refs if isinstance(refs, list) else []:
+        if not isinstance(ref, dict) or ref.get("kind") not in STORE_KINDS:
+            continue
+        if ref.get("group") not in (None, ESO_GROUP):
+            continue
+        specs = ref.get("fieldSpecs")
+        if any(_covers_store_ref(s) for s in specs if isinstance(specs, list)):
+            yield str(ref["kind"])
+
+
+def _covers_store_ref(spec: Any) -> bool:
+    return (isinstance(spec, dict) and str(spec.get("path", "")).strip("/") == STORE_REF
+            and spec.get("kind") in (None, "ExternalSecret")
+            and spec.get("group") in (None, ESO_GROUP))
+
+
+def _new_stores(plans: dict[str, FilePlan]) -> Iterator[tuple[str, str]]:
+    for fp in plans.values():
+        if fp.source is not None:
+            continue
+        for doc in fp.added:
+            data = lenient.load(doc.text)
+            if isinstance(data, dict) and data.get("kind") in STORE_KINDS:
+                yield str(data["kind"]), str((data.get("metadata") or {}).get("name"))
+
+
+def _names_of_users(outputs: list[tuple[Any, str]], kind: str, name: str) -> set[str]:
+    out = set()
+    for data, _ in outputs:
+        if not isinstance(data, dict) or data.get("kind") != "ExternalSecret":
+            continue
+        ref = (data.get("spec") or {}).get("secretStoreRef") or {}
+        if ref.get("name") == name and ref.get("kind", "SecretStore") == kind:
+            out.add(str((data.get("metadata") or {}).get("name")))
+    return out
