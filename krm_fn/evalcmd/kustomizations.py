@@ -55,6 +55,9 @@ class Target:
                    for want, have in ((self.kind, kind), (self.name, name)))
 
 
+ANY = Target(None, None)
+
+
 @dataclass(frozen=True)
 class Patch:
     where: str                      # the patch file, or the kustomization for an inline patch
@@ -77,6 +80,7 @@ class Kustomization:
     configurations: list[Path] = field(default_factory=list)  # kustomize transformer configs
     renames: list[Rename] = field(default_factory=list)       # its own namePrefix/nameSuffix...
     remote: list[str] = field(default_factory=list)           # resources it fetches: not read
+    name_uses: list[Patch] = field(default_factory=list)      # entries that name objects
 
     @property
     def dir(self) -> Path:
@@ -216,9 +220,28 @@ def _generator(k: Kustomization, entry: Any, root: Path) -> None:
         _plain_file(k, str(item).rpartition("=")[2] if isinstance(item, str) else item, root)
 
 
+def _secret_generator(k: Kustomization, entry: Any, root: Path) -> None:
+    """One that merges into or replaces a Secret of a base names that Secret."""
+    _generator(k, entry, root)
+    if isinstance(entry, dict) and entry.get("behavior") in ("merge", "replace"):
+        k.name_uses.append(Patch(f"{k.rel} secretGenerator", ANY,
+                                 ({"kind": "Secret", "name": entry.get("name")},)))
+
+
 def _with_path(k: Kustomization, entry: Any, root: Path) -> None:
-    if isinstance(entry, dict):
-        _plain_file(k, entry.get("path"), root)
+    """`replacements`: a file or inline; its sources and targets name objects."""
+    if not isinstance(entry, dict):
+        return
+    path = _local(k, entry.get("path"), root)
+    if path is not None and path.is_file():
+        k.configs.append(path)
+        k.name_uses.append(Patch(path.relative_to(root).as_posix(), ANY, tuple(documents(path))))
+    else:
+        k.name_uses.append(Patch(f"{k.rel} replacements", ANY, (entry,)))
+
+
+def _var(k: Kustomization, entry: Any, root: Path) -> None:
+    k.name_uses.append(Patch(f"{k.rel} vars", ANY, (entry,)))
 
 
 def _patch(k: Kustomization, entry: Any, root: Path) -> None:
@@ -297,8 +320,9 @@ _FIELDS: tuple[tuple[str, Callable[[Kustomization, Any, Path], None]], ...] = (
     ("generators", _config),
     ("validators", _config),
     ("configMapGenerator", _generator),
-    ("secretGenerator", _generator),
+    ("secretGenerator", _secret_generator),
     ("replacements", _with_path),
+    ("vars", _var),
     ("crds", _plain_file),
     ("configurations", _configuration),
 )
