@@ -171,7 +171,7 @@ def _transformer(k: Kustomization, entry: Any, root: Path) -> None:
 
 def renames_in(path: Path, rel: str) -> list[Rename]:
     """The prefix/suffix that kustomize's name transformers configured in `path` set."""
-    out = []
+    out: list[Rename] = []
     for doc in documents(path):
         if isinstance(doc, dict) and doc.get("kind") in RENAMING_TRANSFORMERS:
             out.extend(Rename(rel, f"{doc['kind']} {key}", str(doc[key]))

@@ -109,7 +109,7 @@ def _followed_in(doc: Any) -> Iterator[str]:
         if ref.get("group") not in (None, ESO_GROUP):
             continue
         specs = ref.get("fieldSpecs")
-        if any(_covers_store_ref(s) for s in specs if isinstance(specs, list)):
+        if any(_covers_store_ref(s) for s in (specs if isinstance(specs, list) else [])):
             yield str(ref["kind"])
 
 
