@@ -51,6 +51,8 @@ nameReference:
     fieldSpecs:
       - {kind: ExternalSecret, path: spec/secretStoreRef/name}
 """
+ESO_KINDS = {f"components/eso-kinds/{p.name}": p.read_text()
+             for p in (REPO / "kustomize" / "eso-kinds").iterdir()}
 
 
 def migrate(tmp_path: Path, files: dict[str, str], config: str = CONFIG) -> tuple[int, str]:
@@ -121,10 +123,8 @@ def test_a_prefix_transformer_of_the_root_renames_the_store_too(tmp_path: Path) 
 
 
 def test_the_eso_kinds_component_in_the_root_makes_the_renamed_store_resolve(tmp_path: Path) -> None:
-    component = {f"components/eso-kinds/{p.name}": p.read_text()
-                 for p in (REPO / "kustomize" / "eso-kinds").iterdir()}
     code, stderr = migrate(tmp_path, {
-        **BASE, **component,
+        **BASE, **ESO_KINDS,
         PROD: "namePrefix: prod-\nnamespace: prod\nresources: [../../base]\n"
               "components: [../../components/eso-kinds]\n"})
     assert code == 0, stderr
@@ -146,6 +146,28 @@ def test_a_name_reference_configured_in_a_base_is_carried_up_to_the_root(tmp_pat
     objs = assert_resolves(tmp_path / "repo/overlays/prod")
     (es,) = [o for o in objs if o["kind"] == "ExternalSecret"]
     assert es["spec"]["secretStoreRef"]["name"] == "aws-main-prod"
+
+
+def test_a_name_reference_alone_does_not_follow_a_cluster_store_across_namespaces(
+        tmp_path: Path) -> None:
+    """Without a schema that says ClusterSecretStore is cluster-scoped, kustomize takes it for
+    namespaced and rewrites only references from its own namespace: the base's ExternalSecret
+    (namespace a) would keep the old name."""
+    files = {**BASE, "base/kustomization.yaml": "namespace: a\nresources: [secret.yaml, deploy.yaml]\n"
+                                                "configurations: [refs.yaml]\n",
+             "base/refs.yaml": NAME_REFERENCE,
+             PROD: "namePrefix: p-\nresources: [../../base]\n"}
+    code, stderr = migrate(tmp_path, files)
+    assert code == 1
+    assert "its build renames the ClusterSecretStore 'aws-main'" in stderr, stderr
+    # With secret-sync's component (name reference and schema) the same layout resolves.
+    shutil.rmtree(tmp_path / "repo")
+    files[PROD] += "components: [../../components/eso-kinds]\n"
+    code, stderr = migrate(tmp_path, {**files, **ESO_KINDS})
+    assert code == 0, stderr
+    objs = assert_resolves(tmp_path / "repo/overlays/prod")
+    assert [o["metadata"] for o in objs if o["kind"] == "ClusterSecretStore"] == [
+        {"name": "p-aws-main", "labels": {"app.kubernetes.io/managed-by": "secret-sync"}}]
 
 
 # --- item 2: remote entries -----------------------------------------------------------------------

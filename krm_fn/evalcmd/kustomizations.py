@@ -81,6 +81,7 @@ class Kustomization:
     renames: list[Rename] = field(default_factory=list)       # its own namePrefix/nameSuffix...
     remote: list[str] = field(default_factory=list)           # resources it fetches: not read
     name_uses: list[Patch] = field(default_factory=list)      # entries that name objects
+    openapi: Path | None = None                               # its schema for kustomize
 
     @property
     def dir(self) -> Path:
@@ -124,7 +125,16 @@ def read(path: Path, rel: str, root: Path) -> Kustomization:
     for key, reader in _FIELDS:
         for entry in _entries(data.get(key)):
             reader(k, entry, root)
+    _openapi(k, data.get("openapi"), root)
     return k
+
+
+def _openapi(k: Kustomization, entry: Any, root: Path) -> None:
+    """`openapi: {path: ...}`: a schema (which kinds are cluster-scoped), not objects."""
+    path = _local(k, entry.get("path"), root) if isinstance(entry, dict) else None
+    if path is not None and path.is_file():
+        k.configs.append(path)
+        k.openapi = path
 
 
 def _entries(value: Any) -> Iterator[Any]:

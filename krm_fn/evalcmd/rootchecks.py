@@ -8,7 +8,10 @@ kustomization that includes it) and by kustomize's prefix/suffix transformers in
 `transformers:`. kustomize knows no ESO kind, so it rewrites an ExternalSecret's store reference
 only when some `configurations:` file of the build (kustomize carries them up from bases and
 components, as secret-sync's kustomize/eso-kinds component does) has a nameReference for it.
-Without one the reference would name a store that the build does not have: an error.
+Without one the reference would name a store that the build does not have: an error. For a
+ClusterSecretStore kustomize also needs to know the kind is cluster-scoped (an `openapi:` schema
+of the build that names it, as in that component); otherwise it treats it as namespaced and
+rewrites only the references of ExternalSecrets in the namespace the root gives the store.
 """
 
 from __future__ import annotations
@@ -50,14 +53,16 @@ def renamed_stores(u: Universe, found: dict[Path, Kustomization], plans: dict[st
     renames = _renames(k, found)
     followed = _followed_kinds(k, found)
     out = []
-    for kind, name in _new_stores(plans):
-        if not renames or kind in followed:
+    for kind, name in _new_stores(plans) if renames else ():
+        users = _users(outputs, kind, name)
+        if kind in followed and (kind == "SecretStore" or _knows_cluster_scope(k, found)
+                                 or {ns for _, ns in users} <= {k.namespace or ""}):
             continue
-        users = sorted(_names_of_users(outputs, kind, name))
         how = ", ".join(f"{r.field}: {r.value!r} ({r.where})" for r in renames)
         out.append(error(
             f"{u.name}: its build renames the {kind} {name!r} that eval would add to it ({how}), "
-            f"but the ExternalSecrets {', '.join(users) or '(none)'} would still name "
+            f"but the ExternalSecrets {', '.join(sorted(n for n, _ in users)) or '(none)'} "
+            f"would still name "
             f"{name!r}: kustomize does not know ESO kinds. Either "
             + FIX.format(root=u.name)))
     return out
@@ -129,12 +134,26 @@ def _new_stores(plans: dict[str, FilePlan]) -> Iterator[tuple[str, str]]:
                 yield str(data["kind"]), str((data.get("metadata") or {}).get("name"))
 
 
-def _names_of_users(outputs: list[tuple[Any, str]], kind: str, name: str) -> set[str]:
+def _knows_cluster_scope(k: Kustomization, found: dict[Path, Kustomization]) -> bool:
+    return any(here.openapi is not None and "ClusterSecretStore" in _text(here.openapi)
+               for here in _tree(k, found))
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _users(outputs: list[tuple[Any, str]], kind: str, name: str) -> set[tuple[str, str]]:
+    """The ExternalSecrets (name, namespace) of the output that name the store."""
     out = set()
     for data, _ in outputs:
         if not isinstance(data, dict) or data.get("kind") != "ExternalSecret":
             continue
         ref = (data.get("spec") or {}).get("secretStoreRef") or {}
         if ref.get("name") == name and ref.get("kind", "SecretStore") == kind:
-            out.add(str((data.get("metadata") or {}).get("name")))
+            meta = data.get("metadata") or {}
+            out.add((str(meta.get("name")), str(meta.get("namespace") or "")))
     return out
