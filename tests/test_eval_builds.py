@@ -227,6 +227,25 @@ def test_two_bases_with_same_named_placeholders_in_different_namespaces(tmp_path
     assert keys == {"a": "a/db", "b": "b/db"}
 
 
+def test_an_outer_namespace_that_merges_two_same_named_placeholders_is_an_error(
+        tmp_path: Path) -> None:
+    """kustomize refuses this build (ID conflict); converted, it would build, with web-b reading
+    the Secret of base a."""
+    files = {"cluster/kustomization.yaml": "namespace: all\nresources: [../a, ../b]\n"}
+    for ns in ("a", "b"):
+        files |= {f"{ns}/kustomization.yaml": f"namespace: {ns}\nresources: [secret.yaml, deploy.yaml]\n",
+                  f"{ns}/secret.yaml": SECRET.replace("app/db", f"{ns}/db"),
+                  f"{ns}/deploy.yaml": DEPLOYMENT.replace("name: web", f"name: web-{ns}")}
+    write(tmp_path / "repo", files)
+    assert kustomize_build(tmp_path / "repo/cluster").returncode != 0
+    before = snapshot(tmp_path / "repo")
+    code, stderr = migrate(tmp_path, files)
+    assert code == 1
+    assert snapshot(tmp_path / "repo") == before
+    assert ("error: b/secret.yaml[0]: Secret db: the build of cluster has this object twice in "
+            "namespace 'all' (also a/secret.yaml[0])") in stderr, stderr
+
+
 REPLACEMENTS = """\
 replacements:
   - source: {kind: Secret, name: db, fieldPath: metadata.name}
