@@ -178,15 +178,17 @@ def test_a_remote_base_is_named_in_a_warning(tmp_path: Path) -> None:
         **BASE, PROD: "namespace: prod\nresources:\n  - ../../base\n"
                       "  - https://github.com/org/repo//deploy?ref=v1\n"
                       "  - git@github.com:org/repo.git//app?ref=main\n"
-                      "components: [github.com/org/repo/components/x]\n"})
+                      "components: [github.com/org/repo/components/x]\n"
+                      "helmCharts:\n  - {name: redis, repo: https://charts.example/, version: 1.0.0}\n"})
     assert code == 0, stderr
     warnings = [x for x in stderr.splitlines() if ": warning: " in x]
-    assert len(warnings) == 3, warnings
+    assert len(warnings) == 4, warnings
     assert ("secret-sync: warning: overlays/prod/kustomization.yaml: the remote entry "
             "'https://github.com/org/repo//deploy?ref=v1' is not read: objects and references "
             "inside it are not migrated (build overlays/prod)") in warnings
     assert "'git@github.com:org/repo.git//app?ref=main' is not read" in warnings[1]
     assert "'github.com/org/repo/components/x' is not read" in warnings[2]
+    assert "the Helm chart 'redis' (helmCharts) is not read" in warnings[3]
 
 
 # --- item 3: other layouts, each built by kustomize after eval -------------------------------------

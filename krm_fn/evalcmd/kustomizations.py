@@ -79,7 +79,7 @@ class Kustomization:
     components: list[Path] = field(default_factory=list)     # also in includes
     configurations: list[Path] = field(default_factory=list)  # kustomize transformer configs
     renames: list[Rename] = field(default_factory=list)       # its own namePrefix/nameSuffix...
-    remote: list[str] = field(default_factory=list)           # resources it fetches: not read
+    remote: list[str] = field(default_factory=list)           # what it fetches or renders
     name_uses: list[Patch] = field(default_factory=list)      # entries that name objects
     openapi: Path | None = None                               # its schema for kustomize
 
@@ -168,7 +168,13 @@ def _component(k: Kustomization, entry: Any, root: Path) -> None:
 
 def _note_remote(k: Kustomization, entry: Any) -> None:
     if isinstance(entry, str) and _REMOTE.match(entry):
-        k.remote.append(entry)
+        k.remote.append(f"remote entry {entry!r}")
+
+
+def _helm_chart(k: Kustomization, entry: Any, root: Path) -> None:
+    """Objects that kustomize renders from a chart: eval does not render charts."""
+    name = entry.get("name") if isinstance(entry, dict) else None
+    k.remote.append(f"Helm chart {str(name)!r} (helmCharts)")
 
 
 def _transformer(k: Kustomization, entry: Any, root: Path) -> None:
@@ -333,6 +339,7 @@ _FIELDS: tuple[tuple[str, Callable[[Kustomization, Any, Path], None]], ...] = (
     ("secretGenerator", _secret_generator),
     ("replacements", _with_path),
     ("vars", _var),
+    ("helmCharts", _helm_chart),
     ("crds", _plain_file),
     ("configurations", _configuration),
 )

@@ -35,11 +35,12 @@ FIX = ("add secret-sync's kustomize component kustomize/eso-kinds to {root} (com
 
 
 def remote_entries(u: Universe, found: dict[Path, Kustomization]) -> list[Result]:
-    """A warning for each remote resource or component of the root's build: not read."""
+    """A warning for each remote resource or component and each Helm chart of the root's build:
+    eval reads neither."""
     if u.kustomization is None:
         return []
-    return [warning(f"{k.rel}: the remote entry {entry!r} is not read: objects and references "
-                    "inside it are not migrated")
+    return [warning(f"{k.rel}: the {entry} is not read: objects and references inside it are "
+                    "not migrated")
             for k in _tree(u.kustomization, found) for entry in k.remote]
 
 
