@@ -52,21 +52,31 @@ def renamed_stores(u: Universe, found: dict[Path, Kustomization], plans: dict[st
     if k is None:
         return []
     renames = _renames(k, found)
-    followed = _followed_kinds(k, found)
     out = []
     for kind, name in _new_stores(plans) if renames else ():
         users = _users(outputs, kind, name)
-        if kind in followed and (kind == "SecretStore" or _knows_cluster_scope(k, found)
-                                 or {ns for _, ns in users} <= {k.namespace or ""}):
-            continue
-        how = ", ".join(f"{r.field}: {r.value!r} ({r.where})" for r in renames)
-        out.append(error(
-            f"{u.name}: its build renames the {kind} {name!r} that eval would add to it ({how}), "
-            f"but the ExternalSecrets {', '.join(sorted(n for n, _ in users)) or '(none)'} "
-            f"would still name "
-            f"{name!r}: kustomize does not know ESO kinds. Either "
-            + FIX.format(root=u.name)))
+        if not _follows(k, found, kind, {ns for _, ns in users}):
+            out.append(_renamed_store(u.name, kind, name, renames, sorted(n for n, _ in users)))
     return out
+
+
+def _follows(k: Kustomization, found: dict[Path, Kustomization], kind: str,
+             namespaces: set[str]) -> bool:
+    """Whether the build of `k` rewrites the store references of the ExternalSecrets (in
+    `namespaces`) when it renames a store of `kind` listed in `k`."""
+    if kind not in _followed_kinds(k, found):
+        return False
+    return (kind == "SecretStore" or _knows_cluster_scope(k, found)
+            or namespaces <= {k.namespace or ""})
+
+
+def _renamed_store(root: str, kind: str, name: str, renames: list[Rename],
+                   users: list[str]) -> Result:
+    how = ", ".join(f"{r.field}: {r.value!r} ({r.where})" for r in renames)
+    return error(
+        f"{root}: its build renames the {kind} {name!r} that eval would add to it ({how}), but "
+        f"the ExternalSecrets {', '.join(users) or '(none)'} would still name {name!r}: "
+        f"kustomize does not know ESO kinds. Either {FIX.format(root=root)}")
 
 
 def _tree(k: Kustomization, found: dict[Path, Kustomization]) -> Iterator[Kustomization]:
