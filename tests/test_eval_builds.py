@@ -191,6 +191,16 @@ def test_a_remote_base_is_named_in_a_warning(tmp_path: Path) -> None:
     assert "the Helm chart 'redis' (helmCharts) is not read" in warnings[3]
 
 
+def test_a_base_outside_path_is_named_in_a_warning(tmp_path: Path) -> None:
+    write(tmp_path / "repo", BASE)
+    (tmp_path / "cfg.yaml").write_text(CONFIG)
+    write(tmp_path / "overlays", {"prod/kustomization.yaml": "resources: [../../repo/base]\n"})
+    run = eval_("overlays", "--config", "cfg.yaml", "--diff", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert ("warning: prod/kustomization.yaml: the entry '../../repo/base', outside PATH, is not "
+            "read: objects and references inside it are not migrated (build prod)") in run.stderr
+
+
 # --- item 3: other layouts, each built by kustomize after eval -------------------------------------
 
 

@@ -150,7 +150,7 @@ def _local(k: Kustomization, entry: Any, root: Path) -> Path | None:
 
 
 def _resource(k: Kustomization, entry: Any, root: Path) -> None:
-    _note_remote(k, entry)
+    _note_unread(k, entry, root)
     path = _local(k, entry, root)
     if path is not None and path.is_dir():
         k.includes.append(path)
@@ -159,16 +159,21 @@ def _resource(k: Kustomization, entry: Any, root: Path) -> None:
 
 
 def _component(k: Kustomization, entry: Any, root: Path) -> None:
-    _note_remote(k, entry)
+    _note_unread(k, entry, root)
     path = _local(k, entry, root)
     if path is not None and path.is_dir():
         k.includes.append(path)
         k.components.append(path)
 
 
-def _note_remote(k: Kustomization, entry: Any) -> None:
-    if isinstance(entry, str) and _REMOTE.match(entry):
+def _note_unread(k: Kustomization, entry: Any, root: Path) -> None:
+    """Remember a resource or component that eval does not read, to say so."""
+    if not isinstance(entry, str) or not entry or "\n" in entry:
+        return
+    if _REMOTE.match(entry):
         k.remote.append(f"remote entry {entry!r}")
+    elif _local(k, entry, root) is None:
+        k.remote.append(f"entry {entry!r}, outside PATH,")
 
 
 def _helm_chart(k: Kustomization, entry: Any, root: Path) -> None:
