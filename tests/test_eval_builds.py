@@ -299,8 +299,9 @@ def test_kustomization_entries_naming_a_replaced_secret_are_an_error(
 
 
 def test_a_secret_generator_of_the_placeholders_name_is_left_to_kustomize(tmp_path: Path) -> None:
-    """kustomize itself refuses a generated Secret next to a Secret of the same name, before and
-    after eval's edit alike; eval changes nothing of that (a workload keeps its reference)."""
+    """kustomize itself refuses a generated Secret next to a placeholder of the same name in one
+    namespace: that root does not build before the migration. After it, the generated Secret and
+    the ExternalSecret's Secret have different names, and every reference still resolves."""
     tree = {**BASE, PROD: "namespace: prod\nresources: [../../base]\n"
                           "secretGenerator:\n  - {name: db, literals: [password=x]}\n"}
     write(tmp_path / "repo", tree)
