@@ -298,6 +298,31 @@ def test_kustomization_entries_naming_a_replaced_secret_are_an_error(
             "ExternalSecret") in stderr, stderr
 
 
+def test_a_replacement_writing_a_rewritten_secret_reference_is_an_error(tmp_path: Path) -> None:
+    """The Secret's name comes from a ConfigMap: after eval rewrote the Deployment, the build
+    would write `db` back into it, a Secret nothing creates any more."""
+    tree = {**BASE, "base/kustomization.yaml": "resources: [secret.yaml, deploy.yaml, cm.yaml]\n"
+                                               "replacements:\n"
+                                               "  - source: {kind: ConfigMap, name: settings, "
+                                               "fieldPath: data.secretName}\n"
+                                               "    targets:\n"
+                                               "      - select: {kind: Deployment, name: web}\n"
+                                               "        fieldPaths: [spec.template.spec.containers"
+                                               ".0.envFrom.0.secretRef.name]\n",
+            "base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"
+                            "data: {secretName: db}\n",
+            PROD: "namespace: prod\nresources: [../../base]\n"}
+    write(tmp_path / "repo", tree)
+    assert_resolves(tmp_path / "repo/overlays/prod")
+    before = snapshot(tmp_path / "repo")
+    code, stderr = migrate(tmp_path, tree)
+    assert code == 1
+    assert snapshot(tmp_path / "repo") == before
+    assert ("error: base/kustomization.yaml replacements: a replacement writes spec.template.spec."
+            "containers.0.envFrom.0.secretRef.name of Deployment web, whose Secret references "
+            "the migration rewrites") in stderr, stderr
+
+
 def test_a_secret_generator_of_the_placeholders_name_is_left_to_kustomize(tmp_path: Path) -> None:
     """kustomize itself refuses a generated Secret next to a placeholder of the same name in one
     namespace: that root does not build before the migration. After it, the generated Secret and

@@ -18,7 +18,7 @@ from .changes import diff
 from .function import run
 from .placement import FilePlan, Layout, plan
 from .problems import report
-from .rootchecks import remote_entries, renamed_stores
+from .rootchecks import overwritten_refs, remote_entries, renamed_stores
 from .source import Chunk, Source, SourceFile
 from .universes import UNLISTED, Universe
 
@@ -51,6 +51,7 @@ def plan_all(source: Source) -> tuple[dict[str, FilePlan], list[Planned]]:
         problems.extend((r, _build(u)) for r in _stale_patches(view, u, plans))
         problems.extend((r, _build(u)) for r in _stale_name_uses(view, u, plans))
         problems.extend((r, "") for r in renamed_stores(u, source.kustomizations, plans, outputs))
+        problems.extend((r, _build(u)) for r in overwritten_refs(u, plans))
         notes.extend((r, _build(u)) for r in remote_entries(u, source.kustomizations))
         notes.extend((r, _build(u)) for r in results if r.severity != "error")
         done.append(Planned(u, plans, bool(errors)))

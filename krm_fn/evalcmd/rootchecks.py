@@ -22,7 +22,7 @@ from typing import Any
 
 from ..results import Result, error, warning
 from . import lenient
-from .kustomizations import Kustomization, Rename, documents, renames_in
+from .kustomizations import Kustomization, Rename, Target, documents, renames_in
 from .placement import FilePlan
 from .universes import Universe
 
@@ -77,6 +77,42 @@ def _renamed_store(root: str, kind: str, name: str, renames: list[Rename],
         f"{root}: its build renames the {kind} {name!r} that eval would add to it ({how}), but "
         f"the ExternalSecrets {', '.join(users) or '(none)'} would still name {name!r}: "
         f"kustomize does not know ESO kinds. Either {FIX.format(root=root)}")
+
+
+def overwritten_refs(u: Universe, plans: dict[str, FilePlan]) -> list[Result]:
+    """A `replacements:` target that writes a Secret field (by its path) of an object whose
+    references eval rewrites: the build would write the old value back over eval's edit."""
+    edited = [(str(d.get("kind")), str((d.get("metadata") or {}).get("name")))
+              for fp in plans.values() if fp.source is not None
+              for n, text in fp.replaced.items() if text is not None
+              for d in [fp.source.chunks[n].data] if isinstance(d, dict)]
+    out = []
+    for use in u.name_uses:
+        for target in _replacement_targets(use.docs):
+            select = target.get("select")
+            select = select if isinstance(select, dict) else {}
+            pick = Target(_opt(select.get("kind")), _opt(select.get("name")))
+            paths = [str(p) for p in target.get("fieldPaths") or [] if "secret" in str(p).lower()]
+            for kind, name in edited if paths else ():
+                if pick.matches(kind, name):
+                    out.append(error(
+                        f"{use.where}: a replacement writes {paths[0]} of {kind} {name}, whose "
+                        "Secret references the migration rewrites; the build would put the "
+                        "old value back (eval does not edit kustomizations). Change that "
+                        "replacement by hand (the ExternalSecret's spec.target.name is the new "
+                        f"Secret name), or declare the secret-sync function in {u.name} "
+                        "(transformers:)"))
+    return out
+
+
+def _replacement_targets(docs: tuple[Any, ...]) -> Iterator[dict[str, Any]]:
+    for doc in (d for x in docs for d in (x if isinstance(x, list) else [x])):
+        targets = doc.get("targets") if isinstance(doc, dict) else None
+        yield from (t for t in targets or [] if isinstance(t, dict))
+
+
+def _opt(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
 
 
 def _tree(k: Kustomization, found: dict[Path, Kustomization]) -> Iterator[Kustomization]:
