@@ -63,6 +63,18 @@ def migrate(tmp_path: Path, files: dict[str, str], config: str = CONFIG) -> tupl
     return run.returncode, run.stderr
 
 
+def refused(tmp_path: Path, tree: dict[str, str], root: str = "overlays/prod",
+            config: str = CONFIG) -> str:
+    """eval of a tree whose `root` builds: exit 1, nothing written; its stderr."""
+    write(tmp_path / "repo", tree)
+    built(tmp_path / "repo" / root)
+    before = snapshot(tmp_path / "repo")
+    code, stderr = migrate(tmp_path, tree, config)
+    assert code == 1
+    assert snapshot(tmp_path / "repo") == before
+    return stderr
+
+
 def built(root: Path) -> str:
     proc = kustomize_build(root)
     assert proc.returncode == 0, proc.stderr
@@ -87,11 +99,7 @@ def with_store_kind(kind: str) -> str:
 def test_a_root_renaming_the_store_is_an_error_and_nothing_is_written(
         tmp_path: Path, rename: str, kind: str) -> None:
     files = {**BASE, PROD: f"{rename}\nnamespace: prod\nresources: [../../base]\n"}
-    write(tmp_path / "repo", files)
-    before = snapshot(tmp_path / "repo")
-    code, stderr = migrate(tmp_path, files, with_store_kind(kind))
-    assert code == 1
-    assert snapshot(tmp_path / "repo") == before
+    stderr = refused(tmp_path, files, config=with_store_kind(kind))
     (line,) = [x for x in stderr.splitlines() if ": error: " in x]
     field, value = rename.split(": ")
     assert f"error: overlays/prod: its build renames the {kind} 'aws-main'" in line
@@ -287,13 +295,7 @@ vars:
 def test_kustomization_entries_naming_a_replaced_secret_are_an_error(
         tmp_path: Path, files: dict[str, str], where: str) -> None:
     """Each builds before the migration; after it, kustomize would find no Secret `db`."""
-    tree = {**BASE, PROD: "namespace: prod\nresources: [../../base]\n", **files}
-    write(tmp_path / "repo", tree)
-    built(tmp_path / "repo/overlays/prod")
-    before = snapshot(tmp_path / "repo")
-    code, stderr = migrate(tmp_path, tree)
-    assert code == 1
-    assert snapshot(tmp_path / "repo") == before
+    stderr = refused(tmp_path, {**BASE, PROD: "namespace: prod\nresources: [../../base]\n", **files})
     assert (f"error: {where}: names the Secret 'db', which the migration replaces by an "
             "ExternalSecret") in stderr, stderr
 
@@ -313,11 +315,8 @@ def test_a_replacement_writing_a_rewritten_secret_reference_is_an_error(tmp_path
                             "data: {secretName: db}\n",
             PROD: "namespace: prod\nresources: [../../base]\n"}
     write(tmp_path / "repo", tree)
-    assert_resolves(tmp_path / "repo/overlays/prod")
-    before = snapshot(tmp_path / "repo")
-    code, stderr = migrate(tmp_path, tree)
-    assert code == 1
-    assert snapshot(tmp_path / "repo") == before
+    assert dangling(built(tmp_path / "repo/overlays/prod")) == []  # before the migration
+    stderr = refused(tmp_path, tree)
     assert ("error: base/kustomization.yaml replacements: a replacement writes spec.template.spec."
             "containers.0.envFrom.0.secretRef.name of Deployment web, whose Secret references "
             "the migration rewrites") in stderr, stderr
