@@ -18,7 +18,7 @@ from .changes import diff
 from .function import run
 from .placement import FilePlan, Layout, plan
 from .problems import report
-from .rootchecks import overwritten_refs, remote_entries, renamed_stores
+from .rootchecks import overwritten_refs, remote_entries, renamed_stores, same_identity
 from .source import Chunk, Source, SourceFile
 from .universes import UNLISTED, Universe
 
@@ -43,7 +43,7 @@ def plan_all(source: Source) -> tuple[dict[str, FilePlan], list[Planned]]:
             done.append(Planned(u, {}))
             continue
         view, layout = _view(source, u)
-        problems.extend((r, _build(u)) for r in _same_identity(view, u))
+        problems.extend((r, _build(u)) for r in same_identity(view.files, u))
         outputs, results = run(view)
         errors = [r for r in results if r.severity == "error"]
         plans = {} if errors else plan(view, outputs, layout)
@@ -79,30 +79,6 @@ def _view(source: Source, u: Universe) -> tuple[Source, Layout]:
         files.append(f)
     view = Source(source.root, files, source.config_text)
     return view, Layout(u.home, frozenset(namespaced))
-
-
-def _same_identity(view: Source, u: Universe) -> list[Result]:
-    """Objects that the build of a root puts in the same namespace under the same name (the
-    root's `namespace:` overrides its bases'): kustomize refuses that build, and the function
-    would take one for the other."""
-    if u.kustomization is None:
-        return []
-    first: dict[tuple[str, ...], FileRef] = {}
-    out = []
-    for f in view.files:
-        for c in f.objects:
-            meta = c.data.get("metadata") or {}
-            ns = u.files.get(f.path) or str(meta.get("namespace") or "")
-            key = (str(c.data.get("apiVersion")).rpartition("/")[0], str(c.data.get("kind")),
-                   ns, str(meta.get("name")))
-            where = FileRef(f.rel, c.index)
-            if key in first:
-                out.append(error(
-                    f"{_describe(c.data)}: the build of {u.name} has this object twice in "
-                    f"namespace {ns or '(none)'!r} (also {first[key].path}[{first[key].index}]); kustomize "
-                    "refuses that build. Give them different names or namespaces", file=where))
-            first.setdefault(key, where)
-    return out
 
 
 def _in_namespace(chunk: Chunk, namespace: str) -> Chunk:

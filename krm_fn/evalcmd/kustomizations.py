@@ -3,7 +3,7 @@ includes as resources, which files are patches or build configuration (never obj
 patches it applies and the namespace it sets.
 
 Only what lies under PATH is followed: remote bases and files outside the tree are left out, as
-eval reads nothing else (remote entries are recorded, so that eval can say so).
+eval reads nothing else (remote and outside entries and Helm charts are recorded, to say so).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""What eval checks about a build root beyond what the function sees: the store files it lists in
-the root's `resources:` must keep the name the ExternalSecrets use, and the root's remote
-entries, which eval cannot read, are said.
+"""What eval checks about a build root beyond what the function sees: objects the build would
+hold twice; store files listed in the root's `resources:` must keep the name the ExternalSecrets
+use; replacements must not write over a reference eval rewrites; and the entries eval cannot
+read (remote, outside PATH, Helm charts) are said.
 
 A store file listed in the root is renamed by the root's namePrefix/nameSuffix, by those of the
 components the root includes (kustomize applies a component to the resources of the
@@ -20,10 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..results import Result, error, warning
+from ..results import FileRef, Result, error, warning
 from . import lenient
 from .kustomizations import Kustomization, Rename, Target, documents, renames_in
 from .placement import FilePlan
+from .source import SourceFile
 from .universes import Universe
 
 ESO_GROUP = "external-secrets.io"
@@ -113,6 +115,35 @@ def _replacement_targets(docs: tuple[Any, ...]) -> Iterator[dict[str, Any]]:
 
 def _opt(value: Any) -> str | None:
     return str(value) if isinstance(value, str) and value else None
+
+
+def same_identity(files: list[SourceFile], u: Universe) -> list[Result]:
+    """Objects that the build of a root puts in the same namespace under the same name (the
+    root's `namespace:` overrides its bases'): kustomize refuses that build, and the function
+    would take one for the other."""
+    if u.kustomization is None:
+        return []
+    first: dict[tuple[str, ...], FileRef] = {}
+    out = []
+    for f in files:
+        for c in f.objects:
+            meta = c.data.get("metadata") or {}
+            ns = u.files.get(f.path) or str(meta.get("namespace") or "")
+            key = (str(c.data.get("apiVersion")).rpartition("/")[0], str(c.data.get("kind")),
+                   ns, str(meta.get("name")))
+            where = FileRef(f.rel, c.index)
+            if key in first:
+                out.append(error(
+                    f"{_kind_name(c.data)}: the build of {u.name} has this object twice in "
+                    f"namespace {ns or '(none)'!r} (also "
+                    f"{first[key].path}[{first[key].index}]); kustomize refuses that build. "
+                    "Give them different names or namespaces", file=where))
+            first.setdefault(key, where)
+    return out
+
+
+def _kind_name(data: Any) -> str:
+    return f"{data.get('kind')} {(data.get('metadata') or {}).get('name')}"
 
 
 def _tree(k: Kustomization, found: dict[Path, Kustomization]) -> Iterator[Kustomization]:
