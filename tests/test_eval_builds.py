@@ -110,6 +110,18 @@ def test_a_root_renaming_the_store_is_an_error_and_nothing_is_written(
     assert "`create: false`" in line
 
 
+def test_the_rename_error_comes_with_the_other_problems_of_the_run(tmp_path: Path) -> None:
+    stderr = refused(tmp_path, {
+        **BASE, PROD: "namePrefix: prod-\nresources: [../../base]\n",
+        "other/kustomization.yaml": "resources: [s.yaml]\n",
+        "other/s.yaml": SECRET.replace('password: ""', "password: hunter2")})
+    errors = [x for x in stderr.splitlines() if ": error: " in x]
+    assert len(errors) == 2, errors
+    assert any("other/s.yaml[0]" in e for e in errors)
+    assert any("overlays/prod: its build renames" in e for e in errors)
+    assert "hunter2" not in stderr
+
+
 def test_a_component_of_the_root_with_a_suffix_renames_the_store_too(tmp_path: Path) -> None:
     """kustomize applies a component to the resources of the kustomization that includes it."""
     code, stderr = migrate(tmp_path, {
