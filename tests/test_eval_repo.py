@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from buildrefs import dangling
 from conftest import REPO, kustomize_build
 from test_eval import eval_, snapshot, write
 
@@ -94,6 +95,8 @@ def test_every_overlay_builds_as_with_the_function_declared_in_it(work: Path, tm
     for overlay in [f"apps/shop/overlays/{env}" for env in SHOP_OVERLAYS] + [BILLING]:
         got, want = build(work / "repo" / overlay), build(oracle / overlay)
         assert got == want, overlay
+        # And every reference of the eval'd build resolves (tests/buildrefs.py).
+        assert dangling(kustomize_build(work / "repo" / overlay).stdout) == [], overlay
 
     # Same-named KES objects without a namespace: each overlay's Deployment names its own.
     names = {env: next(o for o in build(work / "repo/apps/shop/overlays" / env)

@@ -20,7 +20,9 @@ The steps, in order, one module each (main below runs them):
              universe of its own (its files, the namespaces and patches its build applies); the
              files no kustomization lists are one more
   builds     run the pipeline once per universe (function.py), plan each file's change
-             (placement.py) and merge: a file shared by builds must get one edit from all
+             (placement.py) and merge: a file shared by builds must get one edit from all;
+             what the build of a root would get wrong is an error (rootchecks.py: store files
+             that the root renames; remote entries and Helm charts, which are not read, warn)
   resources  list new store files in the root kustomization's `resources:`
   placement  map the output back to files: kept, removed, new; a kept object the function
              changed is edited in its text (edit.py: changes.py, splice.py, roundtrip.py)

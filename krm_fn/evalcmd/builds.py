@@ -18,6 +18,7 @@ from .changes import diff
 from .function import run
 from .placement import FilePlan, Layout, plan
 from .problems import report
+from .rootchecks import overwritten_refs, remote_entries, renamed_stores, same_identity
 from .source import Chunk, Source, SourceFile
 from .universes import UNLISTED, Universe
 
@@ -42,11 +43,16 @@ def plan_all(source: Source) -> tuple[dict[str, FilePlan], list[Planned]]:
             done.append(Planned(u, {}))
             continue
         view, layout = _view(source, u)
+        problems.extend((r, _build(u)) for r in same_identity(view.files, u))
         outputs, results = run(view)
         errors = [r for r in results if r.severity == "error"]
         plans = {} if errors else plan(view, outputs, layout)
         problems.extend((r, _build(u)) for r in _patched(view, u, plans, errors))
         problems.extend((r, _build(u)) for r in _stale_patches(view, u, plans))
+        problems.extend((r, _build(u)) for r in _stale_name_uses(view, u, plans))
+        problems.extend((r, "") for r in renamed_stores(u, source.kustomizations, plans, outputs))
+        problems.extend((r, _build(u)) for r in overwritten_refs(u, plans))
+        notes.extend((r, _build(u)) for r in remote_entries(u, source.kustomizations))
         notes.extend((r, _build(u)) for r in results if r.severity != "error")
         done.append(Planned(u, plans, bool(errors)))
     if len(source.universes) > 1 and source.universes[-1].name == UNLISTED:
@@ -124,6 +130,28 @@ def _stale_patches(view: Source, u: Universe, plans: dict[str, FilePlan]) -> lis
                 f"{u.name} (transformers:) so the build rewrites the patched object, or use "
                 "`keep` naming"))
     return out
+
+
+def _stale_name_uses(view: Source, u: Universe, plans: dict[str, FilePlan]) -> list[Result]:
+    """`replacements`, `vars` and merging generators that name a Secret the migration replaces
+    or renames: the build would fail on, or copy, a name nothing creates any more."""
+    gone = _renamed(view, plans) | _replaced_secrets(view, plans)
+    out = []
+    for use in u.name_uses:
+        named = {s for d in use.docs for s in _strings(d)}
+        for name in sorted(named & gone if "Secret" in named else ()):
+            out.append(error(
+                f"{use.where}: names the Secret {name!r}, which the migration replaces by an "
+                "ExternalSecret (the Secret it makes is named by its spec.target.name); eval "
+                "does not edit kustomizations: change or remove that entry by hand"))
+    return out
+
+
+def _replaced_secrets(view: Source, plans: dict[str, FilePlan]) -> set[str]:
+    """The names of the placeholder Secrets that leave the build (`keep` naming too)."""
+    return {str((f.chunks[n].data.get("metadata") or {}).get("name"))
+            for f in view.files for n, text in (plans.get(f.rel) or FilePlan(f)).replaced.items()
+            if text is None and f.chunks[n].data.get("kind") == "Secret"}
 
 
 def _renamed(view: Source, plans: dict[str, FilePlan]) -> set[str]:

@@ -3,7 +3,7 @@ includes as resources, which files are patches or build configuration (never obj
 patches it applies and the namespace it sets.
 
 Only what lies under PATH is followed: remote bases and files outside the tree are left out, as
-eval reads nothing else.
+eval reads nothing else (remote and outside entries and Helm charts are recorded, to say so).
 """
 
 from __future__ import annotations
@@ -28,6 +28,19 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)")
 # How the function is declared in a build, so that eval leaves that build to it.
 _FUNCTION_MARK = re.compile(r"secret-sync", re.IGNORECASE)
+# kustomize's name transformers: what a kustomization sets to rename every object it builds.
+NAME_FIELDS = ("namePrefix", "nameSuffix")
+RENAMING_TRANSFORMERS = frozenset({"PrefixSuffixTransformer", "PrefixTransformer",
+                                   "SuffixTransformer"})
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A setting that renames the objects of a build: where it is, which field, its value."""
+
+    where: str
+    field: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,9 @@ class Target:
     def matches(self, kind: str, name: str) -> bool:
         return all(want is None or _full_match(want, have)
                    for want, have in ((self.kind, kind), (self.name, name)))
+
+
+ANY = Target(None, None)
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,12 @@ class Kustomization:
     config_dirs: list[Path] = field(default_factory=list)   # transformer/generator kustomizations
     patches: list[Patch] = field(default_factory=list)
     declares_function: bool = False
+    components: list[Path] = field(default_factory=list)     # also in includes
+    configurations: list[Path] = field(default_factory=list)  # kustomize transformer configs
+    renames: list[Rename] = field(default_factory=list)       # its own namePrefix/nameSuffix...
+    remote: list[str] = field(default_factory=list)           # what it fetches or renders
+    name_uses: list[Patch] = field(default_factory=list)      # entries that name objects
+    openapi: Path | None = None                               # its schema for kustomize
 
     @property
     def dir(self) -> Path:
@@ -99,10 +121,20 @@ def read(path: Path, rel: str, root: Path) -> Kustomization:
     k = Kustomization(path, rel)
     ns = data.get("namespace")
     k.namespace = str(ns) if isinstance(ns, (str, int)) and str(ns) else None
+    k.renames = [Rename(rel, key, str(data[key])) for key in NAME_FIELDS if _str(data.get(key))]
     for key, reader in _FIELDS:
         for entry in _entries(data.get(key)):
             reader(k, entry, root)
+    _openapi(k, data.get("openapi"), root)
     return k
+
+
+def _openapi(k: Kustomization, entry: Any, root: Path) -> None:
+    """`openapi: {path: ...}`: a schema (which kinds are cluster-scoped), not objects."""
+    path = _local(k, entry.get("path"), root) if isinstance(entry, dict) else None
+    if path is not None and path.is_file():
+        k.configs.append(path)
+        k.openapi = path
 
 
 def _entries(value: Any) -> Iterator[Any]:
@@ -118,6 +150,7 @@ def _local(k: Kustomization, entry: Any, root: Path) -> Path | None:
 
 
 def _resource(k: Kustomization, entry: Any, root: Path) -> None:
+    _note_unread(k, entry, root)
     path = _local(k, entry, root)
     if path is not None and path.is_dir():
         k.includes.append(path)
@@ -126,9 +159,52 @@ def _resource(k: Kustomization, entry: Any, root: Path) -> None:
 
 
 def _component(k: Kustomization, entry: Any, root: Path) -> None:
+    _note_unread(k, entry, root)
     path = _local(k, entry, root)
     if path is not None and path.is_dir():
         k.includes.append(path)
+        k.components.append(path)
+
+
+def _note_unread(k: Kustomization, entry: Any, root: Path) -> None:
+    """Remember a resource or component that eval does not read, to say so."""
+    if not isinstance(entry, str) or not entry or "\n" in entry:
+        return
+    if _REMOTE.match(entry):
+        k.remote.append(f"remote entry {entry!r}")
+    elif _local(k, entry, root) is None:
+        k.remote.append(f"entry {entry!r}, outside PATH,")
+
+
+def _helm_chart(k: Kustomization, entry: Any, root: Path) -> None:
+    """Objects that kustomize renders from a chart: eval does not render charts."""
+    name = entry.get("name") if isinstance(entry, dict) else None
+    k.remote.append(f"Helm chart {str(name)!r} (helmCharts)")
+
+
+def _transformer(k: Kustomization, entry: Any, root: Path) -> None:
+    """A transformer config; kustomize's own prefix/suffix transformers rename objects too."""
+    _config(k, entry, root)
+    path = _local(k, entry, root)
+    if path is not None and path.is_file():
+        k.renames.extend(renames_in(path, path.relative_to(root).as_posix()))
+
+
+def renames_in(path: Path, rel: str) -> list[Rename]:
+    """The prefix/suffix that kustomize's name transformers configured in `path` set."""
+    out: list[Rename] = []
+    for doc in documents(path):
+        if isinstance(doc, dict) and doc.get("kind") in RENAMING_TRANSFORMERS:
+            out.extend(Rename(rel, f"{doc['kind']} {key}", str(doc[key]))
+                       for key in ("prefix", "suffix") if _str(doc.get(key)))
+    return out
+
+
+def _configuration(k: Kustomization, entry: Any, root: Path) -> None:
+    _plain_file(k, entry, root)
+    path = _local(k, entry, root)
+    if path is not None and path.is_file():
+        k.configurations.append(path)
 
 
 def _config(k: Kustomization, entry: Any, root: Path) -> None:
@@ -165,9 +241,28 @@ def _generator(k: Kustomization, entry: Any, root: Path) -> None:
         _plain_file(k, str(item).rpartition("=")[2] if isinstance(item, str) else item, root)
 
 
+def _secret_generator(k: Kustomization, entry: Any, root: Path) -> None:
+    """One that merges into or replaces a Secret of a base names that Secret."""
+    _generator(k, entry, root)
+    if isinstance(entry, dict) and entry.get("behavior") in ("merge", "replace"):
+        k.name_uses.append(Patch(f"{k.rel} secretGenerator", ANY,
+                                 ({"kind": "Secret", "name": entry.get("name")},)))
+
+
 def _with_path(k: Kustomization, entry: Any, root: Path) -> None:
-    if isinstance(entry, dict):
-        _plain_file(k, entry.get("path"), root)
+    """`replacements`: a file or inline; its sources and targets name objects."""
+    if not isinstance(entry, dict):
+        return
+    path = _local(k, entry.get("path"), root)
+    if path is not None and path.is_file():
+        k.configs.append(path)
+        k.name_uses.append(Patch(path.relative_to(root).as_posix(), ANY, tuple(documents(path))))
+    else:
+        k.name_uses.append(Patch(f"{k.rel} replacements", ANY, (entry,)))
+
+
+def _var(k: Kustomization, entry: Any, root: Path) -> None:
+    k.name_uses.append(Patch(f"{k.rel} vars", ANY, (entry,)))
 
 
 def _patch(k: Kustomization, entry: Any, root: Path) -> None:
@@ -178,7 +273,7 @@ def _patch(k: Kustomization, entry: Any, root: Path) -> None:
     path = _local(k, entry.get("path"), root)
     if path is not None and path.is_file():
         k.configs.append(path)
-        where, docs = path.relative_to(root).as_posix(), _documents(path)
+        where, docs = path.relative_to(root).as_posix(), documents(path)
     elif isinstance(entry.get("patch"), str):
         docs = _parse_all(entry["patch"])
     selector = entry.get("target")
@@ -194,7 +289,7 @@ def _strategic_merge(k: Kustomization, entry: Any, root: Path) -> None:
     path = _local(k, entry, root)
     if path is not None and path.is_file():
         k.configs.append(path)
-        where, docs = path.relative_to(root).as_posix(), _documents(path)
+        where, docs = path.relative_to(root).as_posix(), documents(path)
     elif isinstance(entry, str):
         where, docs = k.rel, _parse_all(entry)
     else:
@@ -211,7 +306,7 @@ def _str(value: Any) -> str | None:
     return str(value) if isinstance(value, (str, int)) and str(value) else None
 
 
-def _documents(path: Path) -> list[Any]:
+def documents(path: Path) -> list[Any]:
     try:
         return _parse_all(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError):
@@ -242,12 +337,14 @@ _FIELDS: tuple[tuple[str, Callable[[Kustomization, Any, Path], None]], ...] = (
     ("patches", _patch),
     ("patchesJson6902", _patch),
     ("patchesStrategicMerge", _strategic_merge),
-    ("transformers", _config),
+    ("transformers", _transformer),
     ("generators", _config),
     ("validators", _config),
     ("configMapGenerator", _generator),
-    ("secretGenerator", _generator),
+    ("secretGenerator", _secret_generator),
     ("replacements", _with_path),
+    ("vars", _var),
+    ("helmCharts", _helm_chart),
     ("crds", _plain_file),
-    ("configurations", _plain_file),
+    ("configurations", _configuration),
 )

@@ -24,6 +24,7 @@ class Universe:
     kustomization: Kustomization | None = None
     files: dict[Path, str | None] = field(default_factory=dict)   # file -> namespace set by build
     patches: list[tuple[Patch, frozenset[Path]]] = field(default_factory=list)  # and their scope
+    name_uses: list[Patch] = field(default_factory=list)  # replacements, vars, merging generators
 
     @property
     def declares_function(self) -> bool:
@@ -80,4 +81,5 @@ def _walk(u: Universe, k: Kustomization, namespace: str | None,
             scope |= _walk(u, found[d], namespace, found, (*stack, k.dir))
     frozen = frozenset(scope)
     u.patches.extend((p, frozen) for p in k.patches)
+    u.name_uses.extend(k.name_uses)
     return frozen
