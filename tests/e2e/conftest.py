@@ -1,7 +1,8 @@
 """e2e tests: the bundled examples against a real kube-apiserver and the real ESO controller.
 
-They run with `make e2e` (SECRET_SYNC_E2E=1) and are skipped, with the reason, by `make test`
-(which stays fast) and wherever Go is missing (the control plane is built from Go modules)."""
+They are part of the whole suite (`make test`, and alone `make e2e`). They are skipped, with the
+reason, where Go is missing (the control plane is built from Go modules) and when a developer asks
+for the quick suite (`make test-fast`, SECRET_SYNC_E2E=0)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ KES_CRD = HERE / "testdata" / "kes-crd.yaml"
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     mine = [item for item in items if Path(str(item.fspath)).is_relative_to(HERE)]
-    reasons = [] if os.environ.get("SECRET_SYNC_E2E") else [
-        "end to end against a real kube-apiserver and ESO controller: run `make e2e` (minutes on a "
-        "cold cache)"]
+    reasons = [] if os.environ.get("SECRET_SYNC_E2E") != "0" else [
+        "SECRET_SYNC_E2E=0 (make test-fast): the end-to-end tests against a real kube-apiserver and "
+        "ESO controller are left out; `make test` or `make e2e` runs them"]
     reasons += filter(None, [go_missing_reason()])
     reason = "; ".join(reasons)
     for item in mine:
