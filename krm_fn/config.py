@@ -223,13 +223,24 @@ def provider_problems(spec: Spec) -> list[tuple[str, str]]:
     (loaded only when there is a block to check; a cached config never gets here)."""
     blocks = [(f"spec.stores[{i}].provider", s.provider) for i, s in enumerate(spec.stores)
               if s.provider is not None]
-    blocks += [(f"spec.kes.backends.{name}", block) for name, block in spec.kes.backends.items()]
+    if spec.kes.backends:
+        blocks += _kes_provider_blocks(spec.kes.backends)
     if not blocks:
         return []
     from . import providerfields
 
     return [(f"{where}.{path}" if path else where, msg)
             for where, block in blocks for path, msg in providerfields.check(block)]
+
+
+def _kes_provider_blocks(backends: dict[KesBackend, dict[str, Any]]) -> list[tuple[str, Any]]:
+    """The provider part of each `spec.kes.backends` entry: its handler settings (IBM's
+    `secretGroup`) are no ESO fields, and kes/stores.py checks them."""
+    from .kes.backends import REGISTRY
+
+    return [(f"spec.kes.backends.{name}",
+             {k: v for k, v in entry.items() if k not in REGISTRY[name].config_extras})
+            for name, entry in backends.items()]
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

@@ -180,6 +180,24 @@ def test_provider_wrong_types_and_kes_backends_are_checked() -> None:
                for e in errors)
 
 
+def test_kes_backend_settings_beside_the_provider_block_are_no_provider_typos() -> None:
+    """docs/kes.md: `spec.kes.backends.ibmcloudSecretsManager.secretGroup` sits beside the `ibm`
+    block; the provider check took it for an unknown ESO provider and refused the config."""
+    ibm = {"ibm": {"serviceUrl": "https://sm.example", "auth": {"secretRef": {
+        "secretApiKeySecretRef": {"name": "ibm", "key": "apikey", "namespace": "eso"}}}},
+           "secretGroup": "payments"}
+    kes = {"apiVersion": "kubernetes-client.io/v1", "kind": "ExternalSecret",
+           "metadata": {"name": "app", "namespace": "shop"},
+           "spec": {"backendType": "ibmcloudSecretsManager", "keyByName": True,
+                    "data": [{"key": "creds", "name": "password", "secretType": "kv"}]}}
+    run = run_fn(resource_list([kes], config({"kes": {"enabled": True, "backends": {
+        "ibmcloudSecretsManager": ibm}}})), env={"SECRET_SYNC_NO_CACHE": "1"})
+    assert run.returncode == 0, run.stderr
+    es = next(i for i in run.items if i["kind"] == "ExternalSecret")
+    assert es["spec"]["data"][0]["remoteRef"]["key"] == "payments/kv/creds"
+    assert "secretGroup" not in json.dumps([i for i in run.items if i["kind"].endswith("SecretStore")])
+
+
 def test_flat_config_map_provider_typo_names_data_provider() -> None:
     flat = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fn"},
             "data": {"defaultStore": "aws", "provider": "aws: {service: SecretsManager, regoin: x}\n"}}
