@@ -148,6 +148,28 @@ def test_known_annotations_give_no_warning() -> None:
     assert not [w for w in warnings(run) if "unknown annotation" in w["message"]]
 
 
+def test_empty_or_non_string_store_annotation_is_an_error_not_the_default_store(tmp_path: Path) -> None:
+    """kustomize hands the function "" for `secret-sync.dev/store: [vault]` (or a forgotten
+    value); the placeholder silently read from spec.defaultStore, exit 0. A direct run too."""
+    vault = {"name": "vault", "provider": {"vault": {"server": "https://vault.example"}}}
+    write(tmp_path, {
+        "kustomization.yaml": "resources: [secret.yaml]\ntransformers: [fn.yaml]\n",
+        "fn.yaml": fn_config({"defaultStore": "aws", "stores": [AWS_STORE, vault]}),
+        "secret.yaml": PLACEHOLDER_YAML.replace("annotations:\n",
+                                                "annotations:\n    secret-sync.dev/store: [vault]\n", 1),
+    })
+    assert "secret-sync.dev/store: [vault]" in (tmp_path / "secret.yaml").read_text()
+    proc = kustomize_build(tmp_path)
+    assert proc.returncode != 0 and "ExternalSecret" not in proc.stdout
+    assert "field metadata.annotations[secret-sync.dev/store]: annotation secret-sync.dev/store is empty" in proc.stderr
+    for value in (None, ["vault"], ""):
+        ph = placeholder("app-db", ["password"], "shop")
+        ph["metadata"]["annotations"]["secret-sync.dev/naming"] = value
+        run = run_fn(resource_list([ph], config({"defaultStore": "aws", "stores": [AWS_STORE]})))
+        assert run.returncode == 1 and run.items == []
+        assert "annotation secret-sync.dev/naming is empty" in run.stderr
+
+
 # --- item 3: provider blocks against the ESO CRDs ----------------------------------------------------
 
 
