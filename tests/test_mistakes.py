@@ -121,6 +121,43 @@ def test_patch_by_generated_name_still_works_and_a_miss_stays_a_warning() -> Non
     assert patch_warnings == ["spec.patches[1] matches no generated object"]
 
 
+@pytest.mark.parametrize(("op", "field", "wanted"), [
+    ({"op": "replace", "path": "/spec/data", "value": "abc"}, "spec.data", "a list"),
+    ({"op": "replace", "path": "/spec/data/0", "value": 5}, "spec.data[0]", "a mapping"),
+    ({"op": "add", "path": "/spec/dataFrom", "value": [{"extract": 5}]}, "spec.dataFrom[0].extract", "a mapping"),
+    ({"op": "replace", "path": "/spec/data/0/secretKey", "value": ["a"]}, "spec.data[0].secretKey", "a string"),
+    ({"op": "replace", "path": "/spec/target/template", "value": 5}, "spec.target.template", "a mapping"),
+    ({"op": "add", "path": "/metadata/labels/team", "value": {"a": 1}}, "metadata.labels.team", "a string"),
+    ({"op": "add", "path": "/spec/target/template/metadata/labels/team", "value": 7},
+     "spec.target.template.metadata.labels.team", "a string"),
+])
+def test_patch_giving_a_field_the_wrong_type_is_an_error_naming_it(op: dict[str, Any], field: str,
+                                                                    wanted: str) -> None:
+    """Before: an internal error (AttributeError/TypeError), or exit 0 with an object the API
+    server rejects (a label that is a number, a template that is not a mapping)."""
+    spec = {"defaultStore": "aws", "stores": [AWS_STORE],
+            "patches": [{"target": {"kind": "ExternalSecret"}, "patch": [op]}]}
+    run = run_fn(resource_list([placeholder("app-db", ["password"], "shop")], config(spec)))
+    assert run.returncode == 1 and run.items == []
+    assert "internal error" not in run.stderr
+    assert f"field {field}: generated ExternalSecret" in run.stderr and f"{field} must be {wanted}" in run.stderr
+
+
+def test_failing_patch_names_the_op_and_never_quotes_the_object() -> None:
+    """jsonpatch's messages quote the whole object (`member 'x' not found in {...}`) or the value
+    a `test` op found: with the `fake` provider that is a secret value in the error."""
+    store = {"name": "f", "provider": {"fake": {"data": [{"key": "db", "value": "hunter2-inline"}]}}}
+    for op, why in (({"op": "replace", "path": "/spec/nope/x", "value": 1}, "names a path"),
+                    ({"op": "test", "path": "/spec/provider/fake/data/0/value", "value": "x"}, "test does not hold")):
+        spec = {"defaultStore": "f", "stores": [store], "patches": [{"patch": [{"op": "add", "path": "/metadata/labels/a",
+                                                                               "value": "b"}, op]}]}
+        run = run_fn(resource_list([placeholder("app-db", ["password"], "shop")], config(spec)))
+        assert run.returncode == 1 and run.items == []
+        assert f"spec.patches[0].patch[1] ({op['op']} '{op['path']}') does not apply to ClusterSecretStore f" in run.stderr
+        assert why in run.stderr
+        assert "hunter2" not in run.stderr + json.dumps(run.results)
+
+
 # --- item 2: typos in our own annotations --------------------------------------------------------
 
 
