@@ -263,6 +263,10 @@ def from_config_map(data: dict[str, Any]) -> dict[str, Any]:
             provider = yamlio.load_text(str(data["provider"]))
         except yamlio.YamlError as exc:
             raise ConfigError([("data.provider", f"is not YAML: {exc}")]) from None
+        if not isinstance(provider, dict) or len(provider) != 1:
+            # checked here: later checks would name spec.stores[0].provider, which the user never wrote
+            raise ConfigError([("data.provider", "must be one ESO provider block as YAML text, e.g. "
+                                "'aws: {service: SecretsManager, region: eu-west-1}'")])
         store: dict[str, Any] = {"name": data.get("defaultStore", "default"), "provider": provider}
         if "storeKind" in data:
             store["kind"] = data["storeKind"]

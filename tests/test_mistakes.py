@@ -266,6 +266,20 @@ def test_flat_config_map_provider_typo_names_data_provider() -> None:
     assert "functionConfig data.provider.aws.regoin: unknown field 'regoin'" in run.stderr
 
 
+@pytest.mark.parametrize("text", ["null", "", "[aws]", "5", "{}",
+                                  "{aws: {service: SecretsManager, region: x}, vault: {server: y}}"])
+def test_flat_config_map_provider_that_is_no_single_block_names_data_provider(text: str) -> None:
+    """Before: `spec.stores[0].provider ...` or pydantic's `Input should be a valid dictionary`,
+    naming a field the ConfigMap's author never wrote."""
+    flat = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fn"},
+            "data": {"defaultStore": "aws", "provider": text}}
+    run = run_fn(resource_list([placeholder("app-db", ["password"], "shop")], flat),
+                 env={"SECRET_SYNC_NO_CACHE": "1"})
+    assert run.returncode == 1 and run.items == []
+    assert "functionConfig data.provider: must be one ESO provider block" in run.stderr
+    assert "spec.stores" not in run.stderr
+
+
 def test_valid_provider_blocks_pass() -> None:
     """Fields taken by hand from the ESO 2.9 SecretStore CRD (aws.additionalRoles, sessionTags,
     vault.auth.kubernetes.serviceAccountRef, a map under customSessionTags)."""
