@@ -398,6 +398,27 @@ def test_base_function_with_a_secret_store_under_renaming_overlay(tmp_path: Path
     assert es["metadata"]["namespace"] == "shop-prod"
 
 
+def test_renamed_secret_store_without_the_component_is_a_warning_not_silence(tmp_path: Path) -> None:
+    """Before: the overlay's validator trusted every previous name of a SecretStore, so a base
+    without kustomize/eso-kinds built `prod-aws` with ExternalSecrets naming `aws` (no such store
+    in the cluster), exit 0 and no word."""
+    example = tmp_path / "examples" / "kustomize-base-function"
+    shutil.copytree(BASE_FN_EXAMPLE, example)
+    shutil.copytree(REPO / "kustomize", tmp_path / "kustomize")
+    fn = example / "base" / "secret-sync.yaml"
+    fn.write_text(fn.read_text().replace("kind: ClusterSecretStore", "kind: SecretStore"))
+    kustomization = example / "base" / "kustomization.yaml"
+    text = kustomization.read_text()
+    kustomization.write_text(text[:text.index("components:")])
+    proc = kustomize_build(example / "overlays" / "prod")
+    objs = built(proc)
+    (es,) = of_kind(objs, "ExternalSecret")
+    assert es["spec"]["secretStoreRef"] == {"kind": "SecretStore", "name": "aws"}  # what kustomize leaves
+    assert [s["metadata"]["name"] for s in of_kind(objs, "SecretStore")] == ["prod-aws"]
+    assert ("field spec.secretStoreRef.name: SecretStore 'aws' was renamed to 'prod-aws' in this build"
+            in proc.stderr and "kustomize/eso-kinds" in proc.stderr)
+
+
 def _store(kind: str, name: str, annotations: dict[str, str]) -> dict[str, Any]:
     return {"apiVersion": "external-secrets.io/v1", "kind": kind,
             "metadata": {"name": name, "annotations": annotations},
