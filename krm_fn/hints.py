@@ -51,11 +51,12 @@ KES_NAMESPACE_RULES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def kes_namespace_limits(items: list[Item]) -> list[Result]:
-    """Item 6: a Namespace that limited KES; converting its KES objects to ESO drops that limit."""
+def kes_namespace_limits(items: list[Item], kes_namespaces: set[str]) -> list[Result]:
+    """Item 6: a Namespace that limited KES; converting its KES objects to ESO drops that limit.
+    Only namespaces that hold a converted KES object: the others lose nothing (yet)."""
     found: list[Result] = []
     for item in items:
-        if item.kind != "Namespace" or item.api_version != "v1":
+        if item.kind != "Namespace" or item.api_version != "v1" or item.name not in kes_namespaces:
             continue
         found.extend(warning(
             f"KES enforced {annotation} on this namespace ({limited}); ESO does not read it, so "

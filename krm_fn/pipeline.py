@@ -20,7 +20,7 @@ from . import (
     validation,
     yamlio,
 )
-from .metadata import source_of
+from .metadata import namespace_key, source_of
 from .model import SecretRequest, StoreSpec
 from .records import TYPE_CHECKING, NamedTuple
 from .resourcelist import Item, ResourceList, emit_item
@@ -95,7 +95,8 @@ class Transformer:
             return ()
         from .kes import cutover
 
-        self.results.extend(hints.kes_namespace_limits(self.rl.items))
+        self.results.extend(hints.kes_namespace_limits(
+            self.rl.items, {namespace_key(req.source.ref.namespace) for req in kes_requests}))
         self.results.extend(cutover.note(req) for req in kes_requests)
         return tuple(cutover.summary(kes_requests))
 

@@ -517,6 +517,24 @@ def test_kes_permitted_namespace_is_warned_once() -> None:
     assert "'team'" in message and "SecretStore" in message and "spec.conditions" in message
 
 
+def test_kes_permitted_namespace_without_kes_objects_is_not_warned(tmp_path: Path) -> None:
+    """Before: every annotated Namespace of the build got the warning ("converting the KES objects
+    of namespace 'idle' widens their access") though it held no KES object."""
+    permitted = {"iam.amazonaws.com/permitted": "arn:aws:iam::1:role/x.*"}
+    namespaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "annotations": permitted}}
+                  for n in ("team", "idle")]
+    cfg = {"kes": {"enabled": True, "backends": {"secretsManager": {"aws": {"region": "eu-west-1"}}}}}
+    write(tmp_path, {
+        "kustomization.yaml": "resources: [all.yaml]\ntransformers: [fn.yaml]\n",
+        "all.yaml": "---\n".join(yaml.safe_dump(o) for o in [*namespaces, KES_OBJECT]),
+        "fn.yaml": fn_config(cfg),
+    })
+    proc = kustomize_build(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    found = [ln for ln in proc.stderr.splitlines() if "iam.amazonaws.com/permitted" in ln]
+    assert len(found) == 1 and "Namespace team:" in found[0] and "'idle'" not in proc.stderr
+
+
 # --- item 7: cut-over notes reach kustomize users ----------------------------------------------------
 
 
