@@ -98,8 +98,11 @@ def _managed(obj: dict[str, Any]) -> bool:
 def _refs(spec: dict[str, Any]) -> list[tuple[str, Any]]:
     """(field path, storeRef) of an ExternalSecret spec."""
     out: list[tuple[str, Any]] = [("spec.secretStoreRef", spec.get("secretStoreRef"))]
-    for i, entry in enumerate(spec.get("dataFrom") or []):
-        ref = (entry.get("sourceRef") or {}).get("storeRef") if isinstance(entry, dict) else None
+    data_from = spec.get("dataFrom")
+    # any shape may come in (someone's hand-edited object): what is not a list of mappings holds no reference
+    for i, entry in enumerate(data_from if isinstance(data_from, list) else []):
+        source = entry.get("sourceRef") if isinstance(entry, dict) else None
+        ref = source.get("storeRef") if isinstance(source, dict) else None
         if ref is not None:
             out.append((f"spec.dataFrom[{i}].sourceRef.storeRef", ref))
     return out

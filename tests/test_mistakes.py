@@ -451,6 +451,17 @@ def test_validate_tells_a_stale_store_reference_from_one_kustomize_fixes() -> No
     assert run.returncode == 0, run.stderr
 
 
+@pytest.mark.parametrize("data_from", [5, [{"sourceRef": 5}], [7, {"sourceRef": {"storeRef": "x"}}]])
+def test_validate_reads_odd_data_from_without_crashing(data_from: Any) -> None:
+    """Before: internal error (TypeError/AttributeError) on a hand-edited ExternalSecret."""
+    es = _managed_es("ClusterSecretStore", "aws")
+    es["spec"]["dataFrom"] = data_from
+    run = run_fn(resource_list([es], config({"mode": "validate", "stores": [
+        {"name": "aws", "create": False}]})))
+    assert run.returncode == 0, run.stderr
+    assert "internal error" not in run.stderr and warnings(run) == []
+
+
 def test_validate_warns_about_a_store_outside_the_build_unless_listed() -> None:
     foreign = {**_managed_es("SecretStore", "vault"), "metadata": {"name": "other", "namespace": "shop"}}
     items = [_managed_es("SecretStore", "vault"), foreign]
