@@ -80,7 +80,7 @@ class Transformer:
         kept, previous, problems = conflicts.upsert(
             self.rl, [i for i in self.rl.items if i.position not in replaced], external_secrets + store_objects,
             [req.source.file for req in requests])
-        self._stop_on(problems + conflicts.target_secrets(kept, requests))
+        self._stop_on(problems + conflicts.target_secrets(kept, requests) + conflicts.kept_kes_targets(requests))
         edits = references.plan(self.rl, kept, requests, references.ReferenceTable(self.spec.references))
         self.results.extend(hints.unreferenced_renames(
             [req for req in requests if req.origin == "placeholder"], {id(e.request) for e in edits}))

@@ -546,6 +546,20 @@ def test_kes_permitted_namespace_without_kes_objects_is_not_warned(tmp_path: Pat
     assert len(found) == 1 and "Namespace team:" in found[0] and "'idle'" not in proc.stderr
 
 
+def test_kes_keep_with_keep_naming_is_an_error_not_two_owners() -> None:
+    """Before: exit 0, the KES object kept and an ExternalSecret targeting the Secret KES owns
+    (ESO cannot take over a Secret another controller owns), plus a note saying to delete it."""
+    cfg = config({"naming": {"strategy": "keep"}, "kes": {
+        "enabled": True, "keep": True, "backends": {"secretsManager": {"aws": {"region": "eu-west-1"}}}}})
+    run = run_fn(resource_list([KES_OBJECT], cfg))
+    assert run.returncode == 1 and run.items == []
+    assert "ExternalSecret team/db: spec.kes.keep is true" in run.stderr
+    assert "Secret 'db'" in run.stderr and "hash or suffix naming" in run.stderr
+    side_by_side = config({"naming": {"strategy": "suffix"}, "kes": {
+        "enabled": True, "keep": True, "backends": {"secretsManager": {"aws": {"region": "eu-west-1"}}}}})
+    assert run_fn(resource_list([KES_OBJECT], side_by_side)).returncode == 0
+
+
 # --- item 7: cut-over notes reach kustomize users ----------------------------------------------------
 
 
