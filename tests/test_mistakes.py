@@ -207,6 +207,24 @@ def test_empty_or_non_string_store_annotation_is_an_error_not_the_default_store(
         assert "annotation secret-sync.dev/naming is empty" in run.stderr
 
 
+def test_a_misspelt_prefix_is_warned_with_did_you_mean(tmp_path: Path) -> None:
+    """Before: `secret-sync.io/remote-key` left the placeholder a plain Secret with empty values,
+    exit 0 and no word. Other domains (external-secrets.io, ...) stay silent."""
+    write(tmp_path, {
+        "kustomization.yaml": "resources: [secret.yaml]\ntransformers: [fn.yaml]\n",
+        "fn.yaml": fn_config({"defaultStore": "aws", "stores": [AWS_STORE]}),
+        "secret.yaml": PLACEHOLDER_YAML.replace("secret-sync.dev/remote-key", "secret-sync.io/remote-key").replace(
+            "annotations:\n", "annotations:\n    external-secrets.io/force-sync: x\n"
+                              "    secrets-store.csi.k8s.io/used: 'true'\n", 1),
+    })
+    proc = kustomize_build(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    found = [ln for ln in proc.stderr.splitlines() if "warning" in ln and "annotation" in ln]
+    assert found == ["secret-sync: warning: Secret app-db: field metadata.annotations[secret-sync.io/remote-key]: "
+                     "annotation 'secret-sync.io/remote-key' is ignored; did you mean "
+                     "'secret-sync.dev/remote-key'? (as written, secret-sync leaves the object as it is)"]
+
+
 # --- item 3: provider blocks against the ESO CRDs ----------------------------------------------------
 
 
