@@ -223,13 +223,24 @@ def provider_problems(spec: Spec) -> list[tuple[str, str]]:
     (loaded only when there is a block to check; a cached config never gets here)."""
     blocks = [(f"spec.stores[{i}].provider", s.provider) for i, s in enumerate(spec.stores)
               if s.provider is not None]
-    blocks += [(f"spec.kes.backends.{name}", block) for name, block in spec.kes.backends.items()]
+    if spec.kes.backends:
+        blocks += _kes_provider_blocks(spec.kes.backends)
     if not blocks:
         return []
     from . import providerfields
 
     return [(f"{where}.{path}" if path else where, msg)
             for where, block in blocks for path, msg in providerfields.check(block)]
+
+
+def _kes_provider_blocks(backends: dict[KesBackend, dict[str, Any]]) -> list[tuple[str, Any]]:
+    """The provider part of each `spec.kes.backends` entry: its handler settings (IBM's
+    `secretGroup`) are no ESO fields, and kes/stores.py checks them."""
+    from .kes.backends import REGISTRY
+
+    return [(f"spec.kes.backends.{name}",
+             {k: v for k, v in entry.items() if k not in REGISTRY[name].config_extras})
+            for name, entry in backends.items()]
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -252,6 +263,10 @@ def from_config_map(data: dict[str, Any]) -> dict[str, Any]:
             provider = yamlio.load_text(str(data["provider"]))
         except yamlio.YamlError as exc:
             raise ConfigError([("data.provider", f"is not YAML: {exc}")]) from None
+        if not isinstance(provider, dict) or len(provider) != 1:
+            # checked here: later checks would name spec.stores[0].provider, which the user never wrote
+            raise ConfigError([("data.provider", "must be one ESO provider block as YAML text, e.g. "
+                                "'aws: {service: SecretsManager, region: eu-west-1}'")])
         store: dict[str, Any] = {"name": data.get("defaultStore", "default"), "provider": provider}
         if "storeKind" in data:
             store["kind"] = data["storeKind"]

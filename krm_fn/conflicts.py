@@ -68,6 +68,20 @@ def target_secrets(kept: list[Item], requests: list[SecretRequest]) -> list[Resu
     return problems
 
 
+def kept_kes_targets(requests: list[SecretRequest]) -> list[Result]:
+    """`spec.kes.keep: true` with keep naming: the KES object stays and writes its Secret, and the
+    ExternalSecret targets that same Secret. The two controllers fight over it (ESO cannot own a
+    Secret KES owns), which is no side-by-side phase at all."""
+    return [error(
+        f"spec.kes.keep is true, so this KES object stays and keeps writing Secret {req.target_name!r}, "
+        "and with keep naming its ExternalSecret targets that same Secret: KES and ESO would fight over "
+        "it. Side by side needs hash or suffix naming (spec.naming or secret-sync.dev/naming); keep "
+        "naming is for the step that drops the KES objects (spec.kes.keep: false)",
+        resource=req.source.ref, file=req.source.file)
+        for req in requests
+        if req.origin == "kes" and req.keep_source and req.target_name == req.source.name]
+
+
 def object_id(obj: dict[str, Any]) -> ObjectId:
     meta = obj["metadata"]
     return (ESO_GROUP, obj["kind"], meta.get("namespace") or "", meta["name"])

@@ -24,7 +24,27 @@ def unknown_annotations(items: list[Item]) -> list[Result]:
                                      f"(secret-sync defines: {', '.join(sorted(KNOWN_ANNOTATIONS))})",
                                      resource=item.ref, field=f"metadata.annotations[{key}]",
                                      file=item.file))
+            elif _near_prefix(key):
+                found.append(warning(f"annotation {key!r} is ignored; did you mean "
+                                     f"{OWN_PREFIX + key.partition('/')[2]!r}? (as written, secret-sync "
+                                     "leaves the object as it is)",
+                                     resource=item.ref, field=f"metadata.annotations[{key}]",
+                                     file=item.file))
     return found
+
+
+OWN_DOMAIN = OWN_PREFIX.rstrip("/")
+
+
+def _near_prefix(key: str) -> bool:
+    """`secret-sync.io/remote-key`, `secretsync.dev/store`: a placeholder marked this way stays a
+    plain Secret with empty values, exit 0. The substring test keeps difflib off the hot path."""
+    domain, slash, _ = key.partition("/")
+    if not slash or domain == OWN_DOMAIN or ("secret" not in domain and "sync" not in domain):
+        return False
+    import difflib  # only for keys that look like ours
+
+    return difflib.SequenceMatcher(None, domain, OWN_DOMAIN).ratio() >= 0.8
 
 
 def _did_you_mean(key: str) -> str:
@@ -51,11 +71,12 @@ KES_NAMESPACE_RULES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def kes_namespace_limits(items: list[Item]) -> list[Result]:
-    """Item 6: a Namespace that limited KES; converting its KES objects to ESO drops that limit."""
+def kes_namespace_limits(items: list[Item], kes_namespaces: set[str]) -> list[Result]:
+    """Item 6: a Namespace that limited KES; converting its KES objects to ESO drops that limit.
+    Only namespaces that hold a converted KES object: the others lose nothing (yet)."""
     found: list[Result] = []
     for item in items:
-        if item.kind != "Namespace" or item.api_version != "v1":
+        if item.kind != "Namespace" or item.api_version != "v1" or item.name not in kes_namespaces:
             continue
         found.extend(warning(
             f"KES enforced {annotation} on this namespace ({limited}); ESO does not read it, so "

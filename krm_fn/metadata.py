@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .model import Source
 from .resourcelist import INDEX_ANNOTATIONS, PATH_ANNOTATIONS, Item
+from .resourcelist import OWN_PREFIX as OWN_PREFIX  # re-exported: its home before resourcelist needed it
 
-OWN_PREFIX = "secret-sync.dev/"
 # Annotations that belong to orchestrators or kubectl: never copied onto generated objects or Secrets.
 FOREIGN_PREFIXES = (
     OWN_PREFIX,

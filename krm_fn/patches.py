@@ -45,6 +45,32 @@ def _identity(obj: Any) -> tuple[Any, ...]:
             isinstance(meta.get("annotations", {}), dict), isinstance(meta.get("labels", {}), dict))
 
 
+# Why an op failed, by jsonpatch's exception class (most specific first). Never the exception's
+# text: it quotes the object (`member 'x' not found in {...}`) or the value a `test` op found,
+# which can be a secret (the `fake` provider holds values inline).
+FAILURES: tuple[tuple[str, str], ...] = (
+    ("JsonPatchTestFailed", "its test does not hold"),
+    ("InvalidJsonPatch", "is not a valid operation (op, path, from and value)"),
+    ("JsonPatchConflict", "names a path (or from) the object does not have"),
+    ("JsonPointerException", "names a path (or from) the object does not have"),
+    ("JsonPatchException", "does not apply"),
+)
+
+
+def _apply(jsonpatch: Any, obj: dict[str, Any],
+           ops: list[dict[str, Any]]) -> tuple[Any, tuple[str, str] | None]:
+    """The patched object, or None and (which op failed, why): one op at a time to say which."""
+    doc: Any = obj
+    for j, op in enumerate(ops):
+        try:
+            doc = jsonpatch.JsonPatch([op]).apply(doc)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+            why = next(text for name, text in FAILURES if isinstance(exc, getattr(jsonpatch, name)))
+            where = f" {op.get('path')!r}" if isinstance(op.get("path"), str) else ""
+            return None, (f"patch[{j}] ({op.get('op')!s:.20}{where:.200})", why)
+    return doc, None
+
+
 def apply(patches: list[Patch], objects: list[dict[str, Any]],
           sources: list[Source | None]) -> tuple[list[dict[str, Any]], list[Result]]:
     """`sources[i]` is where `objects[i]` comes from (None for a store)."""
@@ -64,10 +90,9 @@ def apply(patches: list[Patch], objects: list[dict[str, Any]],
             # `add /metadata/annotations/x` must work whether or not the object has annotations yet.
             obj["metadata"].setdefault("annotations", {})
             target = f"{obj['kind']} {obj['metadata'].get('name')}"
-            try:
-                patched = jsonpatch.apply_patch(obj, patch.patch)
-            except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-                problems.append(error(f"spec.patches[{i}] does not apply to {target}: {exc}"))
+            patched, failure = _apply(jsonpatch, obj, patch.patch)
+            if failure is not None:
+                problems.append(error(f"spec.patches[{i}].{failure[0]} does not apply to {target}: {failure[1]}"))
                 continue
             if _identity(patched) != _identity(obj):
                 problems.append(error(f"spec.patches[{i}] on {target} may not change apiVersion, kind, "

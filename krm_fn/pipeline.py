@@ -20,7 +20,7 @@ from . import (
     validation,
     yamlio,
 )
-from .metadata import source_of
+from .metadata import namespace_key, source_of
 from .model import SecretRequest, StoreSpec
 from .records import TYPE_CHECKING, NamedTuple
 from .resourcelist import Item, ResourceList, emit_item
@@ -80,7 +80,7 @@ class Transformer:
         kept, previous, problems = conflicts.upsert(
             self.rl, [i for i in self.rl.items if i.position not in replaced], external_secrets + store_objects,
             [req.source.file for req in requests])
-        self._stop_on(problems + conflicts.target_secrets(kept, requests))
+        self._stop_on(problems + conflicts.target_secrets(kept, requests) + conflicts.kept_kes_targets(requests))
         edits = references.plan(self.rl, kept, requests, references.ReferenceTable(self.spec.references))
         self.results.extend(hints.unreferenced_renames(
             [req for req in requests if req.origin == "placeholder"], {id(e.request) for e in edits}))
@@ -95,7 +95,8 @@ class Transformer:
             return ()
         from .kes import cutover
 
-        self.results.extend(hints.kes_namespace_limits(self.rl.items))
+        self.results.extend(hints.kes_namespace_limits(
+            self.rl.items, {namespace_key(req.source.ref.namespace) for req in kes_requests}))
         self.results.extend(cutover.note(req) for req in kes_requests)
         return tuple(cutover.summary(kes_requests))
 

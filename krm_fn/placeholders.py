@@ -36,6 +36,9 @@ REF_ENUMS = {
     "metadataPolicy": ("None", "Fetch"),
     "nullBytePolicy": ("Ignore", "Fail"),
 }
+# An empty one of these would silently mean the default (store, naming, latest version): a user who
+# wrote the annotation meant something else. (kustomize turns a null or non-string value into "".)
+MUST_HAVE_VALUE = (STORE, NAMING, VERSION)
 NAMINGS: tuple[NamingStrategy, ...] = ("hash", "suffix", "keep")
 # The placeholder is read with scalars as written (every field but `immutable` is a string).
 _BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -68,6 +71,10 @@ def to_request(item: Item, obj: dict[str, Any], spec: Spec,
                stores: dict[str, StoreSpec]) -> tuple[SecretRequest | None, list[Result]]:
     r = _Reader(item)
     ann = item.annotations
+    for key in MUST_HAVE_VALUE:
+        if ann.get(key) == "":
+            r.fail(f"annotation {key} is empty (or not a string); write a value or remove it",
+                   f"metadata.annotations[{key}]")
     remote_key = ann.get(REMOTE_KEY) or None
     refs = _refs(r, ann.get(REFS))
     keys = _keys(r, obj, refs)

@@ -310,11 +310,17 @@ def _string_map(tree: ryml.Tree, node: int, anchors: yamlio.Anchors | None = Non
         value = yamlio.scalar_text(tree, ch)
         if value is None and anchors is not None and tree.is_val_ref(ch):
             value = yamlio.scalar_text(tree, anchors.follow(ch)[0])
+        key = yamlio.key_text(tree, ch)
         if value is not None:
-            out[yamlio.key_text(tree, ch)] = value
+            out[key] = value
+        elif key.startswith(OWN_PREFIX):
+            # null, a list or a mapping: kustomize hands the function "" for these, so a direct
+            # run must too, or `secret-sync.dev/store: [x]` would silently mean the default store
+            out[key] = ""
     return out
 
 
+OWN_PREFIX = "secret-sync.dev/"  # our annotations (metadata.py re-exports it)
 KUSTOMIZE_ID = "kustomize.config.k8s.io/id"  # set on every item kustomize hands a function
 
 

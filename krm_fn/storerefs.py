@@ -10,7 +10,9 @@ it sees `prod-aws` with the reference still saying `aws`. A reference to a store
 is fine when kustomize will fix it: for a ClusterSecretStore, kustomize marks its previous
 namespace `_non_namespaceable_` only when it knows the kind is cluster-scoped, which only
 secret-sync's component (kustomize/eso-kinds) teaches it, and that component also brings the
-name reference. For a SecretStore nothing in the input tells, so its previous names are trusted.
+name reference. For a SecretStore nothing in the input tells: a reference to its previous name is
+fine when some ClusterSecretStore of the build shows the component, else a warning (without the
+component it names a store that does not exist; with it, the warning is noise we cannot tell apart).
 
 A store that is not in the output at all may exist in the cluster (`create: false`): a warning,
 silenced by listing it in the validator's `spec.stores`.
@@ -41,20 +43,28 @@ class Stores:
         self.cluster: set[str] = set()
         self.namespaced: set[tuple[str, str]] = set()
         self.stale: dict[str, str] = {}  # previous ClusterSecretStore name -> current name
+        # (previous SecretStore name, namespace) -> current name: fixed by kustomize only with the component
+        self.renamed: dict[tuple[str, str], str] = {}
+        self.component = False  # a ClusterSecretStore shows kustomize knows the ESO kinds
 
     def add(self, item: Item) -> None:
         previous = split_names(item.annotations.get(PREVIOUS_NAMES))
         if item.kind == "SecretStore":
-            self.namespaced.update((n, namespace_key(item.namespace)) for n in [item.name, *previous])
+            ns = namespace_key(item.namespace)
+            self.namespaced.add((item.name, ns))
+            self.renamed.update(((n, ns), item.name) for n in previous if n != item.name)
             return
         self.cluster.add(item.name)
         if CLUSTER_SCOPED in split_names(item.annotations.get(PREVIOUS_NAMESPACES)):
             self.cluster.update(previous)  # kustomize knows the kind: it fixes the references too
+            self.component = True
         else:
             self.stale.update((n, item.name) for n in previous if n != item.name)
 
     def resolves(self, kind: str, name: str, namespace: str) -> bool:
-        return name in self.cluster if kind == "ClusterSecretStore" else (name, namespace) in self.namespaced
+        if kind == "ClusterSecretStore":
+            return name in self.cluster
+        return (name, namespace) in self.namespaced or (self.component and (name, namespace) in self.renamed)
 
 
 def _is_eso(item: Item, *kinds: str) -> bool:
@@ -88,8 +98,11 @@ def _managed(obj: dict[str, Any]) -> bool:
 def _refs(spec: dict[str, Any]) -> list[tuple[str, Any]]:
     """(field path, storeRef) of an ExternalSecret spec."""
     out: list[tuple[str, Any]] = [("spec.secretStoreRef", spec.get("secretStoreRef"))]
-    for i, entry in enumerate(spec.get("dataFrom") or []):
-        ref = (entry.get("sourceRef") or {}).get("storeRef") if isinstance(entry, dict) else None
+    data_from = spec.get("dataFrom")
+    # any shape may come in (someone's hand-edited object): what is not a list of mappings holds no reference
+    for i, entry in enumerate(data_from if isinstance(data_from, list) else []):
+        source = entry.get("sourceRef") if isinstance(entry, dict) else None
+        ref = source.get("storeRef") if isinstance(source, dict) else None
         if ref is not None:
             out.append((f"spec.dataFrom[{i}].sourceRef.storeRef", ref))
     return out
@@ -108,10 +121,17 @@ def _dangling(item: Item, obj: dict[str, Any], stores: Stores, listed: set[str])
             continue
         where = {"resource": item.ref, "field": f"{field}.name", "file": item.file}
         renamed = stores.stale.get(name) if kind == "ClusterSecretStore" else None
+        maybe = stores.renamed.get((name, namespace_key(item.namespace))) if kind != "ClusterSecretStore" else None
         if renamed is not None:
             problems.append(error(
                 f"{kind} {name!r} was renamed to {renamed!r} in this build (namePrefix/nameSuffix) and "
                 f"kustomize does not know this reference, so it stays {name!r}; {FIX}", **where))
+        elif maybe is not None:
+            problems.append(warning(
+                f"{kind} {name!r} was renamed to {maybe!r} in this build (namePrefix/nameSuffix); kustomize "
+                "fixes this reference only when the base that declares the function uses the component "
+                "kustomize/eso-kinds of secret-sync; without it the reference names a store that does not "
+                "exist (add the component, or declare the function in this overlay)", **where))
         else:
             problems.append(warning(
                 f"{kind} {name!r} is not in the output; fine if it exists in the cluster (list it in "

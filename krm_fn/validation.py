@@ -40,8 +40,49 @@ def secret_key_problem(name: str) -> str | None:
     return None
 
 
+# The types the rules below read, checked first: a `spec.patches` op may put any value anywhere.
+# `[]` is every element of a list, `*` every value of a mapping; a null is left to the rules.
+ES_SHAPES: tuple[tuple[str, type], ...] = (
+    ("data", list), ("data[]", dict), ("data[].secretKey", str), ("data[].remoteRef", dict),
+    ("dataFrom", list), ("dataFrom[]", dict), ("dataFrom[].extract", dict), ("dataFrom[].find", dict),
+    ("dataFrom[].sourceRef", dict), ("target", dict), ("target.template", dict),
+    ("target.template.metadata", dict), ("target.template.metadata.annotations", dict),
+    ("target.template.metadata.labels", dict), ("target.template.metadata.annotations.*", str),
+    ("target.template.metadata.labels.*", str), ("target.template.templateFrom", list),
+    ("target.template.templateFrom[]", dict),
+)
+META_SHAPES: tuple[tuple[str, type], ...] = (("labels.*", str), ("annotations.*", str))
+TYPE_NAMES: dict[type, str] = {list: "a list", dict: "a mapping", str: "a string"}
+
+
+def _at(value: Any, path: str, where: str) -> list[tuple[str, Any]]:
+    """(concrete path, value) of every non-null value at `path` below `value`."""
+    found = [(where, value)]
+    for part in path.split("."):
+        name, each = part.removesuffix("[]"), part.endswith("[]")
+        step: list[tuple[str, Any]] = []
+        for at, node in found:
+            if name == "*":
+                step += [(f"{at}.{k}", v) for k, v in node.items()] if isinstance(node, dict) else []
+                continue
+            child = node.get(name) if isinstance(node, dict) else None
+            if each and isinstance(child, list):
+                step += [(f"{at}.{name}[{i}]", v) for i, v in enumerate(child)]
+            elif not each:
+                step.append((f"{at}.{name}", child))
+        found = [(at, v) for at, v in step if v is not None]
+    return found
+
+
+def shape_problems(obj: Any, shapes: tuple[tuple[str, type], ...], where: str) -> list[Problem]:
+    return [(at, f"must be {TYPE_NAMES[kind]}") for path, kind in shapes
+            for at, value in _at(obj, path, where) if not isinstance(value, kind)]
+
+
 def _es_spec(spec: dict[str, Any]) -> list[Problem]:
-    problems: list[Problem] = []
+    problems: list[Problem] = shape_problems(spec, ES_SHAPES, "spec")
+    if problems:
+        return problems  # the rules below read these types
     data, data_from = spec.get("data") or [], spec.get("dataFrom") or []
     if not data and not data_from:
         problems.append(("spec", "needs data or dataFrom"))
@@ -152,6 +193,7 @@ def check(obj: dict[str, Any]) -> list[Problem]:
     meta = obj.get("metadata") or {}
     if obj.get("kind") == "ClusterSecretStore" and meta.get("namespace"):
         problems.append(("metadata.namespace", "a ClusterSecretStore is cluster-scoped"))
+    problems += shape_problems(meta, META_SHAPES, "metadata")
     if not isinstance(obj.get("spec"), dict):
         return [*problems, ("spec", "is required")]
     check_fn = CHECKS.get(str(obj.get("kind")))

@@ -87,7 +87,7 @@ def test_patches_applied_and_revalidated() -> None:
         "defaultStore": "aws", "stores": [AWS_STORE],
         "patches": [{"target": {"kind": "ExternalSecret"},
                      "patch": [{"op": "replace", "path": "/spec/nope", "value": 1}]}]})))
-    assert proc.returncode == 1 and "spec.patches[0] does not apply" in proc.stderr
+    assert proc.returncode == 1 and "spec.patches[0].patch[0] (replace '/spec/nope') does not apply" in proc.stderr
 
 
 def test_sync_waves() -> None:

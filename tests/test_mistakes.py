@@ -121,6 +121,43 @@ def test_patch_by_generated_name_still_works_and_a_miss_stays_a_warning() -> Non
     assert patch_warnings == ["spec.patches[1] matches no generated object"]
 
 
+@pytest.mark.parametrize(("op", "field", "wanted"), [
+    ({"op": "replace", "path": "/spec/data", "value": "abc"}, "spec.data", "a list"),
+    ({"op": "replace", "path": "/spec/data/0", "value": 5}, "spec.data[0]", "a mapping"),
+    ({"op": "add", "path": "/spec/dataFrom", "value": [{"extract": 5}]}, "spec.dataFrom[0].extract", "a mapping"),
+    ({"op": "replace", "path": "/spec/data/0/secretKey", "value": ["a"]}, "spec.data[0].secretKey", "a string"),
+    ({"op": "replace", "path": "/spec/target/template", "value": 5}, "spec.target.template", "a mapping"),
+    ({"op": "add", "path": "/metadata/labels/team", "value": {"a": 1}}, "metadata.labels.team", "a string"),
+    ({"op": "add", "path": "/spec/target/template/metadata/labels/team", "value": 7},
+     "spec.target.template.metadata.labels.team", "a string"),
+])
+def test_patch_giving_a_field_the_wrong_type_is_an_error_naming_it(op: dict[str, Any], field: str,
+                                                                    wanted: str) -> None:
+    """Before: an internal error (AttributeError/TypeError), or exit 0 with an object the API
+    server rejects (a label that is a number, a template that is not a mapping)."""
+    spec = {"defaultStore": "aws", "stores": [AWS_STORE],
+            "patches": [{"target": {"kind": "ExternalSecret"}, "patch": [op]}]}
+    run = run_fn(resource_list([placeholder("app-db", ["password"], "shop")], config(spec)))
+    assert run.returncode == 1 and run.items == []
+    assert "internal error" not in run.stderr
+    assert f"field {field}: generated ExternalSecret" in run.stderr and f"{field} must be {wanted}" in run.stderr
+
+
+def test_failing_patch_names_the_op_and_never_quotes_the_object() -> None:
+    """jsonpatch's messages quote the whole object (`member 'x' not found in {...}`) or the value
+    a `test` op found: with the `fake` provider that is a secret value in the error."""
+    store = {"name": "f", "provider": {"fake": {"data": [{"key": "db", "value": "hunter2-inline"}]}}}
+    for op, why in (({"op": "replace", "path": "/spec/nope/x", "value": 1}, "names a path"),
+                    ({"op": "test", "path": "/spec/provider/fake/data/0/value", "value": "x"}, "test does not hold")):
+        spec = {"defaultStore": "f", "stores": [store], "patches": [{"patch": [{"op": "add", "path": "/metadata/labels/a",
+                                                                               "value": "b"}, op]}]}
+        run = run_fn(resource_list([placeholder("app-db", ["password"], "shop")], config(spec)))
+        assert run.returncode == 1 and run.items == []
+        assert f"spec.patches[0].patch[1] ({op['op']} '{op['path']}') does not apply to ClusterSecretStore f" in run.stderr
+        assert why in run.stderr
+        assert "hunter2" not in run.stderr + json.dumps(run.results)
+
+
 # --- item 2: typos in our own annotations --------------------------------------------------------
 
 
@@ -146,6 +183,46 @@ def test_known_annotations_give_no_warning() -> None:
     run = run_fn(resource_list([secret], config({"defaultStore": "aws", "stores": [AWS_STORE]})))
     assert run.returncode == 0, run.stderr
     assert not [w for w in warnings(run) if "unknown annotation" in w["message"]]
+
+
+def test_empty_or_non_string_store_annotation_is_an_error_not_the_default_store(tmp_path: Path) -> None:
+    """kustomize hands the function "" for `secret-sync.dev/store: [vault]` (or a forgotten
+    value); the placeholder silently read from spec.defaultStore, exit 0. A direct run too."""
+    vault = {"name": "vault", "provider": {"vault": {"server": "https://vault.example"}}}
+    write(tmp_path, {
+        "kustomization.yaml": "resources: [secret.yaml]\ntransformers: [fn.yaml]\n",
+        "fn.yaml": fn_config({"defaultStore": "aws", "stores": [AWS_STORE, vault]}),
+        "secret.yaml": PLACEHOLDER_YAML.replace("annotations:\n",
+                                                "annotations:\n    secret-sync.dev/store: [vault]\n", 1),
+    })
+    assert "secret-sync.dev/store: [vault]" in (tmp_path / "secret.yaml").read_text()
+    proc = kustomize_build(tmp_path)
+    assert proc.returncode != 0 and "ExternalSecret" not in proc.stdout
+    assert "field metadata.annotations[secret-sync.dev/store]: annotation secret-sync.dev/store is empty" in proc.stderr
+    for value in (None, ["vault"], ""):
+        ph = placeholder("app-db", ["password"], "shop")
+        ph["metadata"]["annotations"]["secret-sync.dev/naming"] = value
+        run = run_fn(resource_list([ph], config({"defaultStore": "aws", "stores": [AWS_STORE]})))
+        assert run.returncode == 1 and run.items == []
+        assert "annotation secret-sync.dev/naming is empty" in run.stderr
+
+
+def test_a_misspelt_prefix_is_warned_with_did_you_mean(tmp_path: Path) -> None:
+    """Before: `secret-sync.io/remote-key` left the placeholder a plain Secret with empty values,
+    exit 0 and no word. Other domains (external-secrets.io, ...) stay silent."""
+    write(tmp_path, {
+        "kustomization.yaml": "resources: [secret.yaml]\ntransformers: [fn.yaml]\n",
+        "fn.yaml": fn_config({"defaultStore": "aws", "stores": [AWS_STORE]}),
+        "secret.yaml": PLACEHOLDER_YAML.replace("secret-sync.dev/remote-key", "secret-sync.io/remote-key").replace(
+            "annotations:\n", "annotations:\n    external-secrets.io/force-sync: x\n"
+                              "    secrets-store.csi.k8s.io/used: 'true'\n", 1),
+    })
+    proc = kustomize_build(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    found = [ln for ln in proc.stderr.splitlines() if "warning" in ln and "annotation" in ln]
+    assert found == ["secret-sync: warning: Secret app-db: field metadata.annotations[secret-sync.io/remote-key]: "
+                     "annotation 'secret-sync.io/remote-key' is ignored; did you mean "
+                     "'secret-sync.dev/remote-key'? (as written, secret-sync leaves the object as it is)"]
 
 
 # --- item 3: provider blocks against the ESO CRDs ----------------------------------------------------
@@ -180,6 +257,24 @@ def test_provider_wrong_types_and_kes_backends_are_checked() -> None:
                for e in errors)
 
 
+def test_kes_backend_settings_beside_the_provider_block_are_no_provider_typos() -> None:
+    """docs/kes.md: `spec.kes.backends.ibmcloudSecretsManager.secretGroup` sits beside the `ibm`
+    block; the provider check took it for an unknown ESO provider and refused the config."""
+    ibm = {"ibm": {"serviceUrl": "https://sm.example", "auth": {"secretRef": {
+        "secretApiKeySecretRef": {"name": "ibm", "key": "apikey", "namespace": "eso"}}}},
+           "secretGroup": "payments"}
+    kes = {"apiVersion": "kubernetes-client.io/v1", "kind": "ExternalSecret",
+           "metadata": {"name": "app", "namespace": "shop"},
+           "spec": {"backendType": "ibmcloudSecretsManager", "keyByName": True,
+                    "data": [{"key": "creds", "name": "password", "secretType": "kv"}]}}
+    run = run_fn(resource_list([kes], config({"kes": {"enabled": True, "backends": {
+        "ibmcloudSecretsManager": ibm}}})), env={"SECRET_SYNC_NO_CACHE": "1"})
+    assert run.returncode == 0, run.stderr
+    es = next(i for i in run.items if i["kind"] == "ExternalSecret")
+    assert es["spec"]["data"][0]["remoteRef"]["key"] == "payments/kv/creds"
+    assert "secretGroup" not in json.dumps([i for i in run.items if i["kind"].endswith("SecretStore")])
+
+
 def test_flat_config_map_provider_typo_names_data_provider() -> None:
     flat = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fn"},
             "data": {"defaultStore": "aws", "provider": "aws: {service: SecretsManager, regoin: x}\n"}}
@@ -187,6 +282,20 @@ def test_flat_config_map_provider_typo_names_data_provider() -> None:
                  env={"SECRET_SYNC_NO_CACHE": "1"})
     assert run.returncode == 1
     assert "functionConfig data.provider.aws.regoin: unknown field 'regoin'" in run.stderr
+
+
+@pytest.mark.parametrize("text", ["null", "", "[aws]", "5", "{}",
+                                  "{aws: {service: SecretsManager, region: x}, vault: {server: y}}"])
+def test_flat_config_map_provider_that_is_no_single_block_names_data_provider(text: str) -> None:
+    """Before: `spec.stores[0].provider ...` or pydantic's `Input should be a valid dictionary`,
+    naming a field the ConfigMap's author never wrote."""
+    flat = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fn"},
+            "data": {"defaultStore": "aws", "provider": text}}
+    run = run_fn(resource_list([placeholder("app-db", ["password"], "shop")], flat),
+                 env={"SECRET_SYNC_NO_CACHE": "1"})
+    assert run.returncode == 1 and run.items == []
+    assert "functionConfig data.provider: must be one ESO provider block" in run.stderr
+    assert "spec.stores" not in run.stderr
 
 
 def test_valid_provider_blocks_pass() -> None:
@@ -307,6 +416,27 @@ def test_base_function_with_a_secret_store_under_renaming_overlay(tmp_path: Path
     assert es["metadata"]["namespace"] == "shop-prod"
 
 
+def test_renamed_secret_store_without_the_component_is_a_warning_not_silence(tmp_path: Path) -> None:
+    """Before: the overlay's validator trusted every previous name of a SecretStore, so a base
+    without kustomize/eso-kinds built `prod-aws` with ExternalSecrets naming `aws` (no such store
+    in the cluster), exit 0 and no word."""
+    example = tmp_path / "examples" / "kustomize-base-function"
+    shutil.copytree(BASE_FN_EXAMPLE, example)
+    shutil.copytree(REPO / "kustomize", tmp_path / "kustomize")
+    fn = example / "base" / "secret-sync.yaml"
+    fn.write_text(fn.read_text().replace("kind: ClusterSecretStore", "kind: SecretStore"))
+    kustomization = example / "base" / "kustomization.yaml"
+    text = kustomization.read_text()
+    kustomization.write_text(text[:text.index("components:")])
+    proc = kustomize_build(example / "overlays" / "prod")
+    objs = built(proc)
+    (es,) = of_kind(objs, "ExternalSecret")
+    assert es["spec"]["secretStoreRef"] == {"kind": "SecretStore", "name": "aws"}  # what kustomize leaves
+    assert [s["metadata"]["name"] for s in of_kind(objs, "SecretStore")] == ["prod-aws"]
+    assert ("field spec.secretStoreRef.name: SecretStore 'aws' was renamed to 'prod-aws' in this build"
+            in proc.stderr and "kustomize/eso-kinds" in proc.stderr)
+
+
 def _store(kind: str, name: str, annotations: dict[str, str]) -> dict[str, Any]:
     return {"apiVersion": "external-secrets.io/v1", "kind": kind,
             "metadata": {"name": name, "annotations": annotations},
@@ -337,6 +467,17 @@ def test_validate_tells_a_stale_store_reference_from_one_kustomize_fixes() -> No
     run = run_fn(resource_list([_managed_es("ClusterSecretStore", "aws"),
                                 _store("ClusterSecretStore", "prod-aws", known)], validate))
     assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("data_from", [5, [{"sourceRef": 5}], [7, {"sourceRef": {"storeRef": "x"}}]])
+def test_validate_reads_odd_data_from_without_crashing(data_from: Any) -> None:
+    """Before: internal error (TypeError/AttributeError) on a hand-edited ExternalSecret."""
+    es = _managed_es("ClusterSecretStore", "aws")
+    es["spec"]["dataFrom"] = data_from
+    run = run_fn(resource_list([es], config({"mode": "validate", "stores": [
+        {"name": "aws", "create": False}]})))
+    assert run.returncode == 0, run.stderr
+    assert "internal error" not in run.stderr and warnings(run) == []
 
 
 def test_validate_warns_about_a_store_outside_the_build_unless_listed() -> None:
@@ -403,6 +544,38 @@ def test_kes_permitted_namespace_is_warned_once() -> None:
     message = found[0]["message"]
     assert found[0]["resourceRef"] == {"apiVersion": "v1", "kind": "Namespace", "name": "team"}
     assert "'team'" in message and "SecretStore" in message and "spec.conditions" in message
+
+
+def test_kes_permitted_namespace_without_kes_objects_is_not_warned(tmp_path: Path) -> None:
+    """Before: every annotated Namespace of the build got the warning ("converting the KES objects
+    of namespace 'idle' widens their access") though it held no KES object."""
+    permitted = {"iam.amazonaws.com/permitted": "arn:aws:iam::1:role/x.*"}
+    namespaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "annotations": permitted}}
+                  for n in ("team", "idle")]
+    cfg = {"kes": {"enabled": True, "backends": {"secretsManager": {"aws": {"region": "eu-west-1"}}}}}
+    write(tmp_path, {
+        "kustomization.yaml": "resources: [all.yaml]\ntransformers: [fn.yaml]\n",
+        "all.yaml": "---\n".join(yaml.safe_dump(o) for o in [*namespaces, KES_OBJECT]),
+        "fn.yaml": fn_config(cfg),
+    })
+    proc = kustomize_build(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    found = [ln for ln in proc.stderr.splitlines() if "iam.amazonaws.com/permitted" in ln]
+    assert len(found) == 1 and "Namespace team:" in found[0] and "'idle'" not in proc.stderr
+
+
+def test_kes_keep_with_keep_naming_is_an_error_not_two_owners() -> None:
+    """Before: exit 0, the KES object kept and an ExternalSecret targeting the Secret KES owns
+    (ESO cannot take over a Secret another controller owns), plus a note saying to delete it."""
+    cfg = config({"naming": {"strategy": "keep"}, "kes": {
+        "enabled": True, "keep": True, "backends": {"secretsManager": {"aws": {"region": "eu-west-1"}}}}})
+    run = run_fn(resource_list([KES_OBJECT], cfg))
+    assert run.returncode == 1 and run.items == []
+    assert "ExternalSecret team/db: spec.kes.keep is true" in run.stderr
+    assert "Secret 'db'" in run.stderr and "hash or suffix naming" in run.stderr
+    side_by_side = config({"naming": {"strategy": "suffix"}, "kes": {
+        "enabled": True, "keep": True, "backends": {"secretsManager": {"aws": {"region": "eu-west-1"}}}}})
+    assert run_fn(resource_list([KES_OBJECT], side_by_side)).returncode == 0
 
 
 # --- item 7: cut-over notes reach kustomize users ----------------------------------------------------
