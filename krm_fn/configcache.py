@@ -62,14 +62,19 @@ def cache_dir() -> str | None:
     return os.path.join(base, "secret-sync") if base else None
 
 
+# The files whose content decides whether a config validates (one stat each per cache lookup).
+_VALIDATING_FILES = (("config.py",), ("providerfields.py",), ("data", "eso_providers_2.9.json"),
+                     ("kes", "stores.py"))
+
+
 def _key(obj: Any) -> str:
     # The models' own file is part of the key too: a development checkout changes them without a
     # new version, and a stale entry would hand out old defaults. One stat, no read.
-    # The provider table (providerfields.py) decides what validates too.
+    # So do the provider check (providerfields.py and its table) and the KES backend settings
+    # check (kes/stores.py), which decide what validates.
     here = os.path.dirname(__file__)
     stamps = [(st.st_size, st.st_mtime_ns) for st in (
-        os.stat(os.path.join(here, "config.py")),
-        os.stat(os.path.join(here, "data", "eso_providers_2.9.json")))]
+        os.stat(os.path.join(here, *parts)) for parts in _VALIDATING_FILES)]
     text = json.dumps([__version__, stamps, obj], sort_keys=True,
                       separators=(",", ":"), default=str)
     return sha256(text.encode()).hex()
