@@ -18,7 +18,13 @@ from .changes import diff
 from .function import run
 from .placement import FilePlan, Layout, plan
 from .problems import report
-from .rootchecks import overwritten_refs, remote_entries, renamed_stores, same_identity
+from .rootchecks import (
+    inner_overlays,
+    overwritten_refs,
+    remote_entries,
+    renamed_stores,
+    same_identity,
+)
 from .source import Chunk, Source, SourceFile
 from .universes import UNLISTED, Universe
 
@@ -53,6 +59,7 @@ def plan_all(source: Source) -> tuple[dict[str, FilePlan], list[Planned]]:
         problems.extend((r, "") for r in renamed_stores(u, source.kustomizations, plans, outputs))
         problems.extend((r, _build(u)) for r in overwritten_refs(u, plans))
         notes.extend((r, _build(u)) for r in remote_entries(u, source.kustomizations))
+        notes.extend((r, "") for r in inner_overlays(u, source.kustomizations, plans))
         notes.extend((r, _build(u)) for r in results if r.severity != "error")
         done.append(Planned(u, plans, bool(errors)))
     if len(source.universes) > 1 and source.universes[-1].name == UNLISTED:

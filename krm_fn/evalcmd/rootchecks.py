@@ -62,6 +62,37 @@ def renamed_stores(u: Universe, found: dict[Path, Kustomization], plans: dict[st
     return out
 
 
+def inner_overlays(u: Universe, found: dict[Path, Kustomization],
+                   plans: dict[str, FilePlan]) -> list[Result]:
+    """A warning for each overlay inside the root (a kustomization the root includes that builds
+    on another one: `overlays/prod-eu` -> `overlays/prod` -> `base`) whose converted objects
+    would name a store that eval adds to the root only. Built on its own (an Argo CD Application
+    often points at it), it would hold ExternalSecrets whose store is missing. A plain base is
+    not meant to be built alone, so it gets no warning."""
+    k = u.kustomization
+    stores = sorted(set(_new_stores(plans))) if k is not None else []
+    if k is None or not stores:
+        return []
+    changed = {fp.source.path for fp in plans.values() if fp.source is not None and fp.changed}
+    named = ", ".join(f"{kind} {name!r}" for kind, name in stores)
+    return [warning(f"{m.rel}: this overlay's own build would name the {named} that eval adds "
+                    f"to {u.name} only; if {_dir(m)} is built on its own (an Argo CD "
+                    f"Application, a CI check), move the store file into it and list it there instead of in {u.name}")
+            for m in _tree(k, found) if m is not k and _is_overlay(m, found)
+            and changed & {f for here in _tree(m, found) for f in here.resources}]
+
+
+def _is_overlay(m: Kustomization, found: dict[Path, Kustomization]) -> bool:
+    """A kustomization that builds on another one through `resources:`, and is not a component."""
+    used_as_component = any(m.dir in k.components for k in found.values())
+    return not used_as_component and any(
+        d in found and d not in m.components for d in m.includes)
+
+
+def _dir(k: Kustomization) -> str:
+    return k.rel.rpartition("/")[0] or "."
+
+
 def _follows(k: Kustomization, found: dict[Path, Kustomization], kind: str,
              namespaces: set[str]) -> bool:
     """Whether the build of `k` rewrites the store references of the ExternalSecrets (in
