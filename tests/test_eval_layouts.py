@@ -12,9 +12,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from buildrefs import dangling, objects
-from test_eval_builds import BASE, DEPLOYMENT, PROD, SECRET, assert_resolves, built, migrate, refused
+from test_eval_builds import (
+    BASE,
+    DEPLOYMENT,
+    ESO_KINDS,
+    PROD,
+    SECRET,
+    assert_resolves,
+    built,
+    migrate,
+    refused,
+)
 
 ES_STORE = "clustersecretstore_aws-main.yaml"
 
@@ -156,3 +167,67 @@ def test_every_kind_of_reference_in_two_namespaced_overlays(tmp_path: Path) -> N
         assert objs["ServiceAccount"]["imagePullSecrets"] == [{"name": made["regcred"]}]
         assert objs["Ingress"]["spec"]["tls"][0]["secretName"] == made["tls"]
     assert "# Source: app/templates/ingress.yaml" in (tmp_path / "repo/base/rendered.yaml").read_text()
+
+
+def application(source: str) -> str:
+    """An app-of-apps entry, as in argocd/apps/*.yaml of many GitOps repositories."""
+    return ("apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+            "metadata: {name: shop-prod, namespace: argocd}\nspec:\n  project: default\n"
+            "  destination: {server: https://kubernetes.default.svc, namespace: prod}\n" + source)
+
+
+ARGO_PREFIX = application("  source:\n    repoURL: https://example.com/gitops.git\n"
+                          "    path: overlays/prod\n    kustomize: {namePrefix: prod-}\n")
+
+
+def argocd_build(root: Path, edit: str) -> str:
+    """What Argo CD builds for an Application with kustomize overrides: it runs `kustomize edit
+    set nameprefix` on the root, then `kustomize build`."""
+    path = root / "kustomization.yaml"
+    path.write_text(path.read_text() + edit)
+    return built(root)
+
+
+def test_an_argocd_application_renaming_the_root_is_an_error(tmp_path: Path) -> None:
+    # Before: exit 0; Argo CD's build named the store prod-aws-main and the ExternalSecret
+    # still named aws-main.
+    tree = {**BASE, PROD: "namespace: prod\nresources: [../../base]\n",
+            "argocd/apps/shop.yaml": ARGO_PREFIX}
+    stderr = refused(tmp_path, tree)
+    (line,) = [x for x in stderr.splitlines() if ": error: " in x]
+    assert ("overlays/prod: its build renames the ClusterSecretStore 'aws-main' that eval would "
+            "add to it (spec.source.kustomize.namePrefix: 'prod-' (argocd/apps/shop.yaml[0] "
+            "Application shop-prod))") in line
+    assert "kustomize/eso-kinds to overlays/prod" in line
+
+
+def test_an_argocd_multi_source_application_renaming_the_root_is_an_error(tmp_path: Path) -> None:
+    app = application("  sources:\n    - {repoURL: https://charts.example.com, chart: x}\n"
+                      "    - repoURL: https://example.com/gitops.git\n"
+                      "      path: ./clusters/eu/overlays/prod/\n"
+                      "      kustomize: {nameSuffix: -eu}\n")
+    tree = {**BASE, PROD: "namespace: prod\nresources: [../../base]\n", "argocd/shop.yaml": app}
+    stderr = refused(tmp_path, tree)
+    assert "spec.sources[1].kustomize.nameSuffix: '-eu' (argocd/shop.yaml[0]" in stderr
+
+
+def test_the_eso_kinds_component_makes_the_argocd_build_resolve(tmp_path: Path) -> None:
+    tree = {**BASE, **ESO_KINDS, "argocd/apps/shop.yaml": ARGO_PREFIX,
+            PROD: "namespace: prod\nresources: [../../base]\n"
+                  "components: [../../components/eso-kinds]\n"}
+    code, stderr = migrate(tmp_path, tree)
+    assert code == 0, stderr
+    out = argocd_build(tmp_path / "repo/overlays/prod", "namePrefix: prod-\n")
+    assert dangling(out) == [], out
+    assert "name: prod-aws-main" in out
+
+
+@pytest.mark.parametrize("path", ["overlays/prod-old", "other/overlays/prod"])
+def test_an_application_of_another_directory_is_not_a_rename(tmp_path: Path, path: str) -> None:
+    # other/overlays/prod exists under PATH: it is that directory, not the root overlays/prod.
+    tree = {**BASE, PROD: "namespace: prod\nresources: [../../base]\n",
+            "other/overlays/prod/kustomization.yaml": "resources: []\n",
+            "argocd/apps/shop.yaml": ARGO_PREFIX.replace("overlays/prod", path)}
+    code, stderr = migrate(tmp_path, tree)
+    assert code == 0, stderr
+    assert_resolves(tmp_path / "repo/overlays/prod")

@@ -14,6 +14,7 @@ from typing import Any
 from ..results import FileRef, FunctionError, Result, error, info
 from . import lenient
 from .annotate import with_namespace
+from .argocd import application_renames
 from .changes import diff
 from .function import run
 from .placement import FilePlan, Layout, plan
@@ -56,7 +57,8 @@ def plan_all(source: Source) -> tuple[dict[str, FilePlan], list[Planned]]:
         problems.extend((r, _build(u)) for r in _patched(view, u, plans, errors))
         problems.extend((r, _build(u)) for r in _stale_patches(view, u, plans))
         problems.extend((r, _build(u)) for r in _stale_name_uses(view, u, plans))
-        problems.extend((r, "") for r in renamed_stores(u, source.kustomizations, plans, outputs))
+        problems.extend((r, "") for r in renamed_stores(
+            u, source.kustomizations, plans, outputs, application_renames(source.root, source.files, u.name)))
         problems.extend((r, _build(u)) for r in overwritten_refs(u, plans))
         notes.extend((r, _build(u)) for r in remote_entries(u, source.kustomizations))
         notes.extend((r, "") for r in inner_overlays(u, source.kustomizations, plans))

@@ -47,13 +47,14 @@ def remote_entries(u: Universe, found: dict[Path, Kustomization]) -> list[Result
 
 
 def renamed_stores(u: Universe, found: dict[Path, Kustomization], plans: dict[str, FilePlan],
-                   outputs: list[tuple[Any, str]]) -> list[Result]:
-    """An error for each store eval adds to the root that the root's build renames while no
-    name reference of the build follows it."""
+                   outputs: list[tuple[Any, str]], outside: list[Rename]) -> list[Result]:
+    """An error for each store eval adds to the root that the root's build renames (itself, or
+    the `outside` renames an Argo CD Application gives it) while no name reference of the build
+    follows it."""
     k = u.kustomization
     if k is None:
         return []
-    renames = _renames(k, found)
+    renames = [*_renames(k, found), *outside]
     out = []
     for kind, name in _new_stores(plans) if renames else ():
         users = _users(outputs, kind, name)
