@@ -231,3 +231,24 @@ def test_an_application_of_another_directory_is_not_a_rename(tmp_path: Path, pat
     code, stderr = migrate(tmp_path, tree)
     assert code == 0, stderr
     assert_resolves(tmp_path / "repo/overlays/prod")
+
+
+@pytest.mark.parametrize("layout", [
+    "resources: [\n  ../../base,\n]\n",                       # one entry a line, trailing comma
+    "resources: [ # the app\n    ../../base  # base\n  ]\n",  # comments, `]` indented
+])
+def test_a_flow_resources_list_over_several_lines_gets_the_store(tmp_path: Path,
+                                                                  layout: str) -> None:
+    # Before: "internal error (YamlError)".
+    code, stderr = migrate(tmp_path, {**BASE, PROD: "namespace: prod\n" + layout})
+    assert code == 0, stderr
+    assert len(assert_resolves(tmp_path / "repo/overlays/prod")) == 3
+    text = (tmp_path / "repo" / PROD).read_text()
+    assert text.startswith("namespace: prod\n" + layout.split("\n")[0] + "\n")  # layout kept
+    assert "  clustersecretstore_aws-main.yaml,\n" in text
+
+
+def test_a_resources_list_eval_cannot_extend_is_an_error_naming_the_field(tmp_path: Path) -> None:
+    stderr = refused(tmp_path, {**BASE, PROD: "namespace: prod\nresources: [\n  ../../base]\n"})
+    assert ("error: overlays/prod/kustomization.yaml: field resources: cannot add "
+            "clustersecretstore_aws-main.yaml to this list in place (nothing was written)") in stderr
