@@ -252,3 +252,23 @@ def test_a_resources_list_eval_cannot_extend_is_an_error_naming_the_field(tmp_pa
     stderr = refused(tmp_path, {**BASE, PROD: "namespace: prod\nresources: [\n  ../../base]\n"})
     assert ("error: overlays/prod/kustomization.yaml: field resources: cannot add "
             "clustersecretstore_aws-main.yaml to this list in place (nothing was written)") in stderr
+
+
+def test_two_objects_an_inner_suffix_tells_apart_are_refused_with_the_real_reason(
+        tmp_path: Path) -> None:
+    # a/ renames its base's Secret db to db-a, b/ has its own db: kustomize builds this. eval
+    # does not follow the suffix, so it refuses, without claiming kustomize would refuse too.
+    worker = DEPLOYMENT.replace("name: web", "name: worker")
+    tree = {"a/base/kustomization.yaml": "resources: [secret.yaml, deploy.yaml]\n",
+            "a/base/secret.yaml": SECRET, "a/base/deploy.yaml": DEPLOYMENT,
+            "a/kustomization.yaml": "nameSuffix: -a\nresources: [base]\n",
+            "b/kustomization.yaml": "resources: [secret.yaml, deploy.yaml]\n",
+            "b/secret.yaml": SECRET.replace("app/db", "b/db"), "b/deploy.yaml": worker,
+            "cluster/kustomization.yaml": "namespace: all\nresources: [../a, ../b]\n"}
+    stderr = refused(tmp_path, tree, root="cluster")
+    (line,) = [x for x in stderr.splitlines() if ": error: " in x]
+    assert ("b/secret.yaml[0]: Secret db: the build of cluster has this object twice in namespace "
+            "'all' before renames (also a/base/secret.yaml[0]); the build tells them apart by "
+            "nameSuffix: '-a' (a/kustomization.yaml), which eval does not follow") in line
+    assert "kustomize refuses" not in line
+    assert "Declare the secret-sync function in cluster" in line

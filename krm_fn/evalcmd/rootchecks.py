@@ -155,7 +155,7 @@ def same_identity(files: list[SourceFile], u: Universe) -> list[Result]:
     would take one for the other."""
     if u.kustomization is None:
         return []
-    first: dict[tuple[str, ...], FileRef] = {}
+    first: dict[tuple[str, ...], tuple[FileRef, Path]] = {}
     out = []
     for f in files:
         for c in f.objects:
@@ -165,13 +165,28 @@ def same_identity(files: list[SourceFile], u: Universe) -> list[Result]:
                    ns, str(meta.get("name")))
             where = FileRef(f.rel, c.index)
             if key in first:
-                out.append(error(
-                    f"{_kind_name(c.data)}: the build of {u.name} has this object twice in "
-                    f"namespace {ns or '(none)'!r} (also "
-                    f"{first[key].path}[{first[key].index}]); kustomize refuses that build. "
-                    "Give them different names or namespaces", file=where))
-            first.setdefault(key, where)
+                out.append(_twice(c.data, u, ns, first[key], (where, f.path)))
+            first.setdefault(key, (where, f.path))
     return out
+
+
+def _twice(data: Any, u: Universe, ns: str, other: tuple[FileRef, Path],
+           this: tuple[FileRef, Path]) -> Result:
+    """Two objects with one identity in the build: kustomize refuses it, unless a kustomization
+    between the root and them renames one (`nameSuffix: -a` in `a/`, which includes `a/base/`),
+    which eval does not follow."""
+    (ref, path), (where, here) = other, this
+    also = f"also {ref.path}[{ref.index}]"
+    head = (f"{_kind_name(data)}: the build of {u.name} has this object twice in namespace "
+            f"{ns or '(none)'!r}")
+    renames = sorted(set(u.renamed_by.get(path, ())) ^ set(u.renamed_by.get(here, ())))
+    if not renames:
+        return error(f"{head} ({also}); kustomize refuses that build. Give them different names "
+                     "or namespaces", file=where)
+    return error(f"{head} before renames ({also}); the build tells them apart by "
+                 f"{', '.join(renames)}, which eval does not follow, so it cannot tell which "
+                 f"references name which. Declare the secret-sync function in {u.name} "
+                 "(transformers:), or give them different names", file=where)
 
 
 def _kind_name(data: Any) -> str:
