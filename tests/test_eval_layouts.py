@@ -272,3 +272,31 @@ def test_two_objects_an_inner_suffix_tells_apart_are_refused_with_the_real_reaso
             "nameSuffix: '-a' (a/kustomization.yaml), which eval does not follow") in line
     assert "kustomize refuses" not in line
     assert "Declare the secret-sync function in cluster" in line
+
+
+APPS_TEMPLATE = """\
+{{- range .Values.apps }}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {{ .name }}
+spec:
+  source:
+    path: {{ .path }}
+{{- end }}
+"""
+
+
+def test_a_helm_app_of_apps_chart_is_passed_over(tmp_path: Path) -> None:
+    # Before: "argocd/templates/apps.yaml: not valid YAML" stopped the whole run.
+    tree = {**BASE, PROD: "namespace: prod\nresources: [../../base]\n",
+            "argocd/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+            "argocd/values.yaml": "apps:\n  - {name: shop, path: overlays/prod}\n",
+            "argocd/templates/apps.yaml": APPS_TEMPLATE}
+    code, stderr = migrate(tmp_path, tree)
+    assert code == 0, stderr
+    assert ("info: argocd/Chart.yaml: a Helm chart: eval does not read its templates/ and "
+            "charts/") in stderr
+    assert (tmp_path / "repo/argocd/templates/apps.yaml").read_text() == APPS_TEMPLATE
+    assert len(assert_resolves(tmp_path / "repo/overlays/prod")) == 3
