@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 from buildrefs import dangling, objects
+from conftest import run_fn
 from test_eval_builds import (
     BASE,
+    CONFIG,
     DEPLOYMENT,
     ESO_KINDS,
     PROD,
@@ -300,3 +302,37 @@ def test_a_helm_app_of_apps_chart_is_passed_over(tmp_path: Path) -> None:
             "charts/") in stderr
     assert (tmp_path / "repo/argocd/templates/apps.yaml").read_text() == APPS_TEMPLATE
     assert len(assert_resolves(tmp_path / "repo/overlays/prod")) == 3
+
+
+HAND_STORE = """\
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata:
+  name: aws-main
+spec:
+  provider:
+    aws: {service: SecretsManager, region: us-east-1}
+"""
+
+
+def test_a_store_of_the_root_with_the_configured_name_is_an_error(tmp_path: Path) -> None:
+    # Before: exit 0 and a second clustersecretstore_aws-main.yaml; kustomize then refused the
+    # build (kustomize gave the hand-written one the overlay's namespace, so the function did
+    # not see that it had the name of the store it generates).
+    stderr = refused(tmp_path, {**BASE, "overlays/prod/store.yaml": HAND_STORE,
+                                PROD: "namespace: prod\nresources: [../../base, store.yaml]\n"})
+    assert ("overlays/prod/store.yaml[0]: ClusterSecretStore prod/aws-main: field metadata.name: "
+            "generated ClusterSecretStore 'aws-main' collides with an object of the same name in "
+            "the input that secret-sync did not generate") in stderr
+
+
+def test_the_function_sees_a_namespaced_cluster_store_as_the_same_object() -> None:
+    """What kustomize hands the function for that overlay: the ClusterSecretStore with the
+    overlay's namespace. The API server drops it, so it is the store the function generates."""
+    items = [yaml.safe_load(SECRET), {**yaml.safe_load(HAND_STORE),
+                                      "metadata": {"name": "aws-main", "namespace": "prod"}}]
+    stdin = yaml.safe_dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
+                            "items": items, "functionConfig": yaml.safe_load(CONFIG)})
+    run = run_fn(stdin)
+    assert run.returncode == 1
+    assert "generated ClusterSecretStore 'aws-main' collides with an object" in run.stdout + run.stderr
