@@ -336,3 +336,13 @@ def test_the_function_sees_a_namespaced_cluster_store_as_the_same_object() -> No
     run = run_fn(stdin)
     assert run.returncode == 1
     assert "generated ClusterSecretStore 'aws-main' collides with an object" in run.stdout + run.stderr
+
+
+def test_an_unlisted_file_where_the_store_would_go_is_an_error_naming_it(tmp_path: Path) -> None:
+    # Before: "the builds that include this file need different edits of it (... 1 new
+    # object(s) ...)", which named neither the cause nor the way out.
+    stderr = refused(tmp_path, {**BASE, PROD: "namespace: prod\nresources: [../../base]\n",
+                                "overlays/prod/clustersecretstore_aws-main.yaml": HAND_STORE})
+    assert ("error: overlays/prod/clustersecretstore_aws-main.yaml: build overlays/prod would "
+            "write a new store to this file, but the file exists and is not listed in "
+            "overlays/prod") in stderr

@@ -225,13 +225,28 @@ def _merge(source: Source, done: list[Planned],
                                                FilePlan(by_rel.get(rel))))
     for rel, entries in sorted(owners.items()):
         first = entries[0][1]
-        if all(_signature(e) == _signature(first) for _, e in entries[1:]):
+        taken = _taken(rel, entries, by_rel)
+        if taken is not None:
+            problems.append((taken, ""))
+        elif all(_signature(e) == _signature(first) for _, e in entries[1:]):
             merged[rel] = first
         else:
             problems.append((_disagreement(rel, entries), ""))
     for f in source.files:
         merged.setdefault(f.rel, FilePlan(f))
     return merged
+
+
+def _taken(rel: str, entries: list[tuple[str, FilePlan]],
+           by_rel: dict[str, SourceFile]) -> Result | None:
+    """A build that writes a new file (a store) where a file of another build already is."""
+    new = [name for name, p in entries if p.source is None and p.added]
+    if rel not in by_rel or not new:
+        return None
+    others = ", ".join(name for name, p in entries if name not in new) or "no build"
+    return error(f"{rel}: build {new[0]} would write a new store to this file, but the file "
+                 f"exists and is not listed in {new[0]} (it belongs to {others}). Move or rename "
+                 "it, or list it in that build's resources:")
 
 
 def _files_of(p: Planned, by_rel: dict[str, SourceFile]) -> list[str]:
