@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from buildrefs import dangling, objects
+from buildrefs import dangling, objects, shared_targets
 from conftest import run_fn
+from test_eval import write
 from test_eval_builds import (
     BASE,
     CONFIG,
@@ -346,3 +347,28 @@ def test_an_unlisted_file_where_the_store_would_go_is_an_error_naming_it(tmp_pat
     assert ("error: overlays/prod/clustersecretstore_aws-main.yaml: build overlays/prod would "
             "write a new store to this file, but the file exists and is not listed in "
             "overlays/prod") in stderr
+
+
+TENANTS = {**BASE,
+           "tenants/a/kustomization.yaml": "namePrefix: a-\nresources: [../../base]\n",
+           "tenants/b/kustomization.yaml": "namePrefix: b-\nresources: [../../base]\n",
+           "cluster/kustomization.yaml": "namespace: shared\nresources: [../tenants/a, ../tenants/b]\n"}
+
+
+def test_a_base_that_a_root_includes_twice_under_two_prefixes_is_an_error(tmp_path: Path) -> None:
+    # Before: exit 0, and the build had two ExternalSecrets (a-db-..., b-db-...) writing one
+    # Secret in namespace shared, which ESO refuses for the second; before the migration each
+    # tenant had a Secret of its own (a-db, b-db).
+    original = built(_tree(tmp_path / "before", TENANTS) / "cluster")
+    assert shared_targets(original) == []
+    stderr = refused(tmp_path, TENANTS, root="cluster")
+    (line,) = [x for x in stderr.splitlines() if ": error: " in x]
+    assert ("the build of cluster includes base/secret.yaml twice in namespace 'shared', told apart "
+            "by namePrefix: 'a-' (tenants/a/kustomization.yaml) and namePrefix: 'b-' "
+            "(tenants/b/kustomization.yaml)") in line
+    assert "Declare the secret-sync function in cluster" in line
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    write(root, files)
+    return root

@@ -8,9 +8,11 @@ form one more universe; without any kustomization that is every file, as before.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..results import FunctionError
 from .kustomizations import Kustomization, Patch
 from .problems import fail
 
@@ -63,6 +65,19 @@ def _universe(root: Path, k: Kustomization, found: dict[Path, Kustomization]) ->
     return u
 
 
+def _renamed_twice(u: Universe, k: Kustomization, f: Path, namespace: str | None,
+                   renames: tuple[tuple[str, ...], tuple[str, ...]]) -> FunctionError:
+    """One file built twice into one namespace under two prefixes (tenants/a, tenants/b over one
+    base): kustomize builds it, but one converted file would give both copies one Secret name, so
+    their ExternalSecrets would write the same Secret (ESO refuses the second)."""
+    rel = posixpath.normpath(posixpath.join(posixpath.dirname(k.rel), f.relative_to(k.dir).as_posix()))
+    told = " and ".join(", ".join(r) or "no rename" for r in renames)
+    return fail(f"{k.rel}: the build of {u.name} includes {rel} twice in namespace "
+                f"{namespace or '(none)'!r}, told apart by {told}; converted once, both copies "
+                "would write one Secret, which ESO refuses. Declare the secret-sync function in "
+                f"{u.name} (transformers:) instead")
+
+
 def _renames_of(k: Kustomization, u: Universe) -> tuple[str, ...]:
     if u.kustomization is k:
         return ()
@@ -84,6 +99,8 @@ def _walk(u: Universe, k: Kustomization, namespace: str | None,
             raise fail(f"{k.rel}: the build of {u.name} includes {f.name} twice, with different "
                        "namespaces; eval cannot edit one file for both (declare the function "
                        "in that build instead)")
+        if f in u.files and u.renamed_by[f] != renames:
+            raise _renamed_twice(u, k, f, namespace, (u.renamed_by[f], renames))
         u.files[f] = namespace
         u.renamed_by[f] = renames
         scope.add(f)
