@@ -372,3 +372,30 @@ def test_a_base_that_a_root_includes_twice_under_two_prefixes_is_an_error(tmp_pa
 def _tree(root: Path, files: dict[str, str]) -> Path:
     write(root, files)
     return root
+
+
+def test_two_prefixed_roots_in_one_namespace_are_warned_about(tmp_path: Path) -> None:
+    # Two instances of an app in one namespace: a-db and b-db before; after, both builds'
+    # ExternalSecrets write one Secret. Each build resolves (eval cannot know whether they go to
+    # one cluster, so a warning), and the two builds together show the shared target.
+    overlay = ("namespace: shared\nnamePrefix: {p}-\nresources: [../../base]\n"
+               "components: [../../components/eso-kinds]\n")
+    tree = {**BASE, **ESO_KINDS, "overlays/a/kustomization.yaml": overlay.format(p="a"),
+            "overlays/b/kustomization.yaml": overlay.format(p="b")}
+    code, stderr = migrate(tmp_path, tree)
+    assert code == 0, stderr
+    (line,) = [x for x in stderr.splitlines() if ": warning: " in x]
+    assert ("base/secret.yaml: builds overlays/a and overlays/b both put its objects in namespace "
+            "'shared', told apart by namePrefix: 'a-' (overlays/a/kustomization.yaml) and "
+            "namePrefix: 'b-' (overlays/b/kustomization.yaml)") in line
+    both = "---\n".join(built(tmp_path / "repo/overlays" / r) for r in ("a", "b"))
+    assert len(shared_targets(both)) == 1  # what the warning is about, seen in the builds
+
+
+def test_roots_in_different_namespaces_are_not_warned_about(tmp_path: Path) -> None:
+    overlay = "namespace: {p}\nresources: [../../base]\n"
+    tree = {**BASE, "overlays/a/kustomization.yaml": overlay.format(p="a"),
+            "overlays/b/kustomization.yaml": overlay.format(p="b")}
+    code, stderr = migrate(tmp_path, tree)
+    assert code == 0, stderr
+    assert ": warning: " not in stderr

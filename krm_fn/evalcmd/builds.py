@@ -16,6 +16,7 @@ from . import lenient
 from .annotate import with_namespace
 from .argocd import application_renames
 from .changes import diff
+from .crossroots import shared_targets
 from .function import run
 from .placement import FilePlan, Layout, plan
 from .problems import report
@@ -68,6 +69,8 @@ def plan_all(source: Source) -> tuple[dict[str, FilePlan], list[Planned]]:
         notes.append((info(f"{UNLISTED} ({len(source.universes[-1].files)}) were converted "
                            "together, as one more build"), ""))
     merged = _merge(source, done, problems)
+    notes.extend((r, "") for r in shared_targets(
+        source, [(p.universe, p.plans) for p in done if not p.failed]))
     if problems:  # errors first; the notes after them, as they may explain them
         raise FunctionError(*_grouped(problems), *_grouped(notes))
     report(_grouped(notes))

@@ -54,7 +54,7 @@ def renamed_stores(u: Universe, found: dict[Path, Kustomization], plans: dict[st
     k = u.kustomization
     if k is None:
         return []
-    renames = [*_renames(k, found), *outside]
+    renames = [*root_renames(k, found), *outside]
     out = []
     for kind, name in _new_stores(plans) if renames else ():
         users = _users(outputs, kind, name)
@@ -206,7 +206,7 @@ def _tree(k: Kustomization, found: dict[Path, Kustomization]) -> Iterator[Kustom
         todo.extend(found[d] for d in here.includes if d in found)
 
 
-def _renames(k: Kustomization, found: dict[Path, Kustomization]) -> list[Rename]:
+def root_renames(k: Kustomization, found: dict[Path, Kustomization]) -> list[Rename]:
     """What renames the resources listed in `k`: its own settings, its transformer
     kustomizations' prefix/suffix transformers, and the components it includes (recursively)."""
     out = list(k.renames)
@@ -215,7 +215,7 @@ def _renames(k: Kustomization, found: dict[Path, Kustomization]) -> list[Rename]
             out.extend(r for f in found[d].resources for r in renames_in(f, _rel(found[d], f)))
     for c in k.components:
         if c in found and c != k.dir:
-            out.extend(_renames(found[c], found))
+            out.extend(root_renames(found[c], found))
     return out
 
 
