@@ -21,6 +21,9 @@ ESO_GROUP = "external-secrets.io"
 
 
 ObjectId = tuple[str, str, str, str]  # group, kind, namespace, name
+# ESO kinds without a namespace. kustomize does not know them, so its `namespace:` gives them one
+# in the input; the API server drops it, so such an object is the generated one all the same.
+CLUSTER_KINDS = frozenset({(ESO_GROUP, "ClusterSecretStore")})
 
 
 def upsert(rl: ResourceList, kept: list[Item], generated: list[dict[str, Any]],
@@ -35,7 +38,7 @@ def upsert(rl: ResourceList, kept: list[Item], generated: list[dict[str, Any]],
     previous: dict[ObjectId, int] = {}
     problems: list[Result] = []
     for item in kept:
-        key = (item.group, item.kind, item.namespace or "", item.name)
+        key = _scoped(item.group, item.kind, item.namespace or "", item.name)
         if key not in ids:
             out.append(item)
             continue
@@ -84,4 +87,8 @@ def kept_kes_targets(requests: list[SecretRequest]) -> list[Result]:
 
 def object_id(obj: dict[str, Any]) -> ObjectId:
     meta = obj["metadata"]
-    return (ESO_GROUP, obj["kind"], meta.get("namespace") or "", meta["name"])
+    return _scoped(ESO_GROUP, obj["kind"], meta.get("namespace") or "", meta["name"])
+
+
+def _scoped(group: str, kind: str, namespace: str, name: str) -> ObjectId:
+    return (group, kind, "" if (group, kind) in CLUSTER_KINDS else namespace, name)

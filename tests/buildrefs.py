@@ -9,6 +9,9 @@ ESO APIs, independently of krm_fn: it reads the output of a real `kubectl kustom
   a store of the build of that kind (SecretStore when kind is not given): a SecretStore in the
   ExternalSecret's namespace, a ClusterSecretStore by name alone (the API server drops the
   namespace that kustomize gives a kind it does not know to be cluster-scoped).
+
+`shared_targets` is the other thing ESO refuses: two ExternalSecrets of one namespace that write
+one Secret (with creationPolicy Owner, the default, a Secret has one owner; the second one fails).
 """
 
 from __future__ import annotations
@@ -53,6 +56,17 @@ def dangling(built: str) -> list[str]:
             if (kind, "" if kind == "ClusterSecretStore" else _ns(o), name) not in stores:
                 out.append(f"{where} -> {kind} {name}")
     return out
+
+
+def shared_targets(built: str) -> list[str]:
+    """Each Secret that two or more ExternalSecrets of the build write, described."""
+    writers: dict[tuple[str, str], list[str]] = {}
+    for o in objects(built):
+        if o.get("kind") == "ExternalSecret":
+            target = ((o.get("spec") or {}).get("target") or {}).get("name") or o["metadata"]["name"]
+            writers.setdefault((_ns(o), target), []).append(o["metadata"]["name"])
+    return [f"Secret {ns}/{name} <- {', '.join(sorted(w))}"
+            for (ns, name), w in sorted(writers.items()) if len(w) > 1]
 
 
 def secret_refs(o: dict[str, Any]) -> Iterator[str]:

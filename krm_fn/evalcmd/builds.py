@@ -14,11 +14,19 @@ from typing import Any
 from ..results import FileRef, FunctionError, Result, error, info
 from . import lenient
 from .annotate import with_namespace
+from .argocd import application_renames
 from .changes import diff
+from .crossroots import shared_targets
 from .function import run
 from .placement import FilePlan, Layout, plan
 from .problems import report
-from .rootchecks import overwritten_refs, remote_entries, renamed_stores, same_identity
+from .rootchecks import (
+    inner_overlays,
+    overwritten_refs,
+    remote_entries,
+    renamed_stores,
+    same_identity,
+)
 from .source import Chunk, Source, SourceFile
 from .universes import UNLISTED, Universe
 
@@ -50,15 +58,19 @@ def plan_all(source: Source) -> tuple[dict[str, FilePlan], list[Planned]]:
         problems.extend((r, _build(u)) for r in _patched(view, u, plans, errors))
         problems.extend((r, _build(u)) for r in _stale_patches(view, u, plans))
         problems.extend((r, _build(u)) for r in _stale_name_uses(view, u, plans))
-        problems.extend((r, "") for r in renamed_stores(u, source.kustomizations, plans, outputs))
+        problems.extend((r, "") for r in renamed_stores(
+            u, source.kustomizations, plans, outputs, application_renames(source.root, source.files, u.name)))
         problems.extend((r, _build(u)) for r in overwritten_refs(u, plans))
         notes.extend((r, _build(u)) for r in remote_entries(u, source.kustomizations))
+        notes.extend((r, "") for r in inner_overlays(u, source.kustomizations, plans))
         notes.extend((r, _build(u)) for r in results if r.severity != "error")
         done.append(Planned(u, plans, bool(errors)))
     if len(source.universes) > 1 and source.universes[-1].name == UNLISTED:
         notes.append((info(f"{UNLISTED} ({len(source.universes[-1].files)}) were converted "
                            "together, as one more build"), ""))
     merged = _merge(source, done, problems)
+    notes.extend((r, "") for r in shared_targets(
+        source, [(p.universe, p.plans) for p in done if not p.failed]))
     if problems:  # errors first; the notes after them, as they may explain them
         raise FunctionError(*_grouped(problems), *_grouped(notes))
     report(_grouped(notes))
@@ -216,13 +228,28 @@ def _merge(source: Source, done: list[Planned],
                                                FilePlan(by_rel.get(rel))))
     for rel, entries in sorted(owners.items()):
         first = entries[0][1]
-        if all(_signature(e) == _signature(first) for _, e in entries[1:]):
+        taken = _taken(rel, entries, by_rel)
+        if taken is not None:
+            problems.append((taken, ""))
+        elif all(_signature(e) == _signature(first) for _, e in entries[1:]):
             merged[rel] = first
         else:
             problems.append((_disagreement(rel, entries), ""))
     for f in source.files:
         merged.setdefault(f.rel, FilePlan(f))
     return merged
+
+
+def _taken(rel: str, entries: list[tuple[str, FilePlan]],
+           by_rel: dict[str, SourceFile]) -> Result | None:
+    """A build that writes a new file (a store) where a file of another build already is."""
+    new = [name for name, p in entries if p.source is None and p.added]
+    if rel not in by_rel or not new:
+        return None
+    others = ", ".join(name for name, p in entries if name not in new) or "no build"
+    return error(f"{rel}: build {new[0]} would write a new store to this file, but the file "
+                 f"exists and is not listed in {new[0]} (it belongs to {others}). Move or rename "
+                 "it, or list it in that build's resources:")
 
 
 def _files_of(p: Planned, by_rel: dict[str, SourceFile]) -> list[str]:

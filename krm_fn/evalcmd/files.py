@@ -7,9 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..resourcelist import _CONTROL
-from .problems import fail
+from ..results import info
+from .problems import fail, report
 
 YAML_SUFFIXES = (".yaml", ".yml")
+# A Helm chart's directories of Go templates (an Argo CD app-of-apps chart, say): not YAML until
+# `helm template` renders them, and neither kubectl nor kustomize reads them as they are.
+CHART_TEMPLATE_DIRS = ("templates", "charts")
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -21,6 +25,7 @@ def collect(paths: list[str], config: Path) -> tuple[Path, list[Path], list[Path
     dirs: list[Path] = []
     found: set[Path] = set()
     extra: set[Path] = set()
+    charts: set[Path] = set()
     for arg in paths:
         path = Path(arg)
         if not path.exists():
@@ -29,13 +34,31 @@ def collect(paths: list[str], config: Path) -> tuple[Path, list[Path], list[Path
         if path.is_dir():
             dirs.append(path)
             for f in walk(path):
-                (found if f.suffix in YAML_SUFFIXES else extra).add(f)
+                chart = _chart_of(f, path) if f.suffix in YAML_SUFFIXES else None
+                if chart is not None:
+                    charts.add(chart)
+                (found if f.suffix in YAML_SUFFIXES and chart is None else extra).add(f)
         else:
             dirs.append(path.parent)
             found.add(path)
     skip = config.resolve()
     root = Path(os.path.commonpath(dirs))
+    _say_charts(charts, root)
     return root, sorted(found - {skip}), sorted(extra | ({skip} & found))
+
+
+def _chart_of(f: Path, top: Path) -> Path | None:
+    """The Helm chart under `top` whose templates/ or charts/ directory holds `f`, if any."""
+    for chart in (p for p in f.parents if p == top or top in p.parents):
+        if (chart / "Chart.yaml").is_file() and f.relative_to(chart).parts[0] in CHART_TEMPLATE_DIRS:
+            return chart
+    return None
+
+
+def _say_charts(charts: set[Path], root: Path) -> None:
+    report([info(f"{(chart / 'Chart.yaml').relative_to(root).as_posix()}: a Helm chart: eval does "
+                 "not read its templates/ and charts/ (Go templates, not YAML); objects and "
+                 "references inside them are not migrated") for chart in sorted(charts)])
 
 
 def walk(top: Path) -> Iterator[Path]:

@@ -47,19 +47,51 @@ def remote_entries(u: Universe, found: dict[Path, Kustomization]) -> list[Result
 
 
 def renamed_stores(u: Universe, found: dict[Path, Kustomization], plans: dict[str, FilePlan],
-                   outputs: list[tuple[Any, str]]) -> list[Result]:
-    """An error for each store eval adds to the root that the root's build renames while no
-    name reference of the build follows it."""
+                   outputs: list[tuple[Any, str]], outside: list[Rename]) -> list[Result]:
+    """An error for each store eval adds to the root that the root's build renames (itself, or
+    the `outside` renames an Argo CD Application gives it) while no name reference of the build
+    follows it."""
     k = u.kustomization
     if k is None:
         return []
-    renames = _renames(k, found)
+    renames = [*root_renames(k, found), *outside]
     out = []
     for kind, name in _new_stores(plans) if renames else ():
         users = _users(outputs, kind, name)
         if not _follows(k, found, kind, {ns for _, ns in users}):
             out.append(_renamed_store(u.name, kind, name, renames, sorted(n for n, _ in users)))
     return out
+
+
+def inner_overlays(u: Universe, found: dict[Path, Kustomization],
+                   plans: dict[str, FilePlan]) -> list[Result]:
+    """A warning for each overlay inside the root (a kustomization the root includes that builds
+    on another one: `overlays/prod-eu` -> `overlays/prod` -> `base`) whose converted objects
+    would name a store that eval adds to the root only. Built on its own (an Argo CD Application
+    often points at it), it would hold ExternalSecrets whose store is missing. A plain base is
+    not meant to be built alone, so it gets no warning."""
+    k = u.kustomization
+    stores = sorted(set(_new_stores(plans))) if k is not None else []
+    if k is None or not stores:
+        return []
+    changed = {fp.source.path for fp in plans.values() if fp.source is not None and fp.changed}
+    named = ", ".join(f"{kind} {name!r}" for kind, name in stores)
+    return [warning(f"{m.rel}: this overlay's own build would name the {named} that eval adds "
+                    f"to {u.name} only; if {_dir(m)} is built on its own (an Argo CD "
+                    f"Application, a CI check), move the store file into it and list it there instead of in {u.name}")
+            for m in _tree(k, found) if m is not k and _is_overlay(m, found)
+            and changed & {f for here in _tree(m, found) for f in here.resources}]
+
+
+def _is_overlay(m: Kustomization, found: dict[Path, Kustomization]) -> bool:
+    """A kustomization that builds on another one through `resources:`, and is not a component."""
+    used_as_component = any(m.dir in k.components for k in found.values())
+    return not used_as_component and any(
+        d in found and d not in m.components for d in m.includes)
+
+
+def _dir(k: Kustomization) -> str:
+    return k.rel.rpartition("/")[0] or "."
 
 
 def _follows(k: Kustomization, found: dict[Path, Kustomization], kind: str,
@@ -123,7 +155,7 @@ def same_identity(files: list[SourceFile], u: Universe) -> list[Result]:
     would take one for the other."""
     if u.kustomization is None:
         return []
-    first: dict[tuple[str, ...], FileRef] = {}
+    first: dict[tuple[str, ...], tuple[FileRef, Path]] = {}
     out = []
     for f in files:
         for c in f.objects:
@@ -133,13 +165,28 @@ def same_identity(files: list[SourceFile], u: Universe) -> list[Result]:
                    ns, str(meta.get("name")))
             where = FileRef(f.rel, c.index)
             if key in first:
-                out.append(error(
-                    f"{_kind_name(c.data)}: the build of {u.name} has this object twice in "
-                    f"namespace {ns or '(none)'!r} (also "
-                    f"{first[key].path}[{first[key].index}]); kustomize refuses that build. "
-                    "Give them different names or namespaces", file=where))
-            first.setdefault(key, where)
+                out.append(_twice(c.data, u, ns, first[key], (where, f.path)))
+            first.setdefault(key, (where, f.path))
     return out
+
+
+def _twice(data: Any, u: Universe, ns: str, other: tuple[FileRef, Path],
+           this: tuple[FileRef, Path]) -> Result:
+    """Two objects with one identity in the build: kustomize refuses it, unless a kustomization
+    between the root and them renames one (`nameSuffix: -a` in `a/`, which includes `a/base/`),
+    which eval does not follow."""
+    (ref, path), (where, here) = other, this
+    also = f"also {ref.path}[{ref.index}]"
+    head = (f"{_kind_name(data)}: the build of {u.name} has this object twice in namespace "
+            f"{ns or '(none)'!r}")
+    renames = sorted(set(u.renamed_by.get(path, ())) ^ set(u.renamed_by.get(here, ())))
+    if not renames:
+        return error(f"{head} ({also}); kustomize refuses that build. Give them different names "
+                     "or namespaces", file=where)
+    return error(f"{head} before renames ({also}); the build tells them apart by "
+                 f"{', '.join(renames)}, which eval does not follow, so it cannot tell which "
+                 f"references name which. Declare the secret-sync function in {u.name} "
+                 "(transformers:), or give them different names", file=where)
 
 
 def _kind_name(data: Any) -> str:
@@ -159,7 +206,7 @@ def _tree(k: Kustomization, found: dict[Path, Kustomization]) -> Iterator[Kustom
         todo.extend(found[d] for d in here.includes if d in found)
 
 
-def _renames(k: Kustomization, found: dict[Path, Kustomization]) -> list[Rename]:
+def root_renames(k: Kustomization, found: dict[Path, Kustomization]) -> list[Rename]:
     """What renames the resources listed in `k`: its own settings, its transformer
     kustomizations' prefix/suffix transformers, and the components it includes (recursively)."""
     out = list(k.renames)
@@ -168,7 +215,7 @@ def _renames(k: Kustomization, found: dict[Path, Kustomization]) -> list[Rename]
             out.extend(r for f in found[d].resources for r in renames_in(f, _rel(found[d], f)))
     for c in k.components:
         if c in found and c != k.dir:
-            out.extend(_renames(found[c], found))
+            out.extend(root_renames(found[c], found))
     return out
 
 

@@ -18,6 +18,7 @@ from .annotate import annotate
 from .documents import document_nodes, emit_document, split_documents
 from .files import UTF8_BOM, check_output_dir, collect, read_text
 from .kustomizations import Kustomization, discover
+from .lists import check_list, is_list
 from .problems import fail, report
 from .universes import Universe, build_universes, not_objects
 
@@ -149,6 +150,9 @@ def _is_object(data: dict[Any, Any], rel: str, n: int) -> bool:
     resource without a name is left alone with a warning (kpt would refuse the package)."""
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str):
+        return False
+    if is_list(data):
+        report([check_list(data, FileRef(rel, n))])
         return False
     meta = data.get("metadata")
     name = meta.get("name") if isinstance(meta, dict) else None

@@ -8,9 +8,11 @@ form one more universe; without any kustomization that is every file, as before.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..results import FunctionError
 from .kustomizations import Kustomization, Patch
 from .problems import fail
 
@@ -25,6 +27,8 @@ class Universe:
     files: dict[Path, str | None] = field(default_factory=dict)   # file -> namespace set by build
     patches: list[tuple[Patch, frozenset[Path]]] = field(default_factory=list)  # and their scope
     name_uses: list[Patch] = field(default_factory=list)  # replacements, vars, merging generators
+    renamed_by: dict[Path, tuple[str, ...]] = field(default_factory=dict)  # file -> renames
+    # of the kustomizations between the root and the file (the root's own apply to every file)
 
     @property
     def declares_function(self) -> bool:
@@ -61,24 +65,48 @@ def _universe(root: Path, k: Kustomization, found: dict[Path, Kustomization]) ->
     return u
 
 
+def _renamed_twice(u: Universe, k: Kustomization, f: Path, namespace: str | None,
+                   renames: tuple[tuple[str, ...], tuple[str, ...]]) -> FunctionError:
+    """One file built twice into one namespace under two prefixes (tenants/a, tenants/b over one
+    base): kustomize builds it, but one converted file would give both copies one Secret name, so
+    their ExternalSecrets would write the same Secret (ESO refuses the second)."""
+    rel = posixpath.normpath(posixpath.join(posixpath.dirname(k.rel), f.relative_to(k.dir).as_posix()))
+    told = " and ".join(", ".join(r) or "no rename" for r in renames)
+    return fail(f"{k.rel}: the build of {u.name} includes {rel} twice in namespace "
+                f"{namespace or '(none)'!r}, told apart by {told}; converted once, both copies "
+                "would write one Secret, which ESO refuses. Declare the secret-sync function in "
+                f"{u.name} (transformers:) instead")
+
+
+def _renames_of(k: Kustomization, u: Universe) -> tuple[str, ...]:
+    if u.kustomization is k:
+        return ()
+    return tuple(f"{r.field}: {r.value!r} ({r.where})" for r in k.renames)
+
+
 def _walk(u: Universe, k: Kustomization, namespace: str | None,
-          found: dict[Path, Kustomization], stack: tuple[Path, ...]) -> frozenset[Path]:
+          found: dict[Path, Kustomization], stack: tuple[Path, ...],
+          renames: tuple[str, ...] = ()) -> frozenset[Path]:
     """Add the files `k` builds from, with the namespace that wins (the outermost one set), and
     its patches with the files they may change. Returns those files."""
     if k.dir in stack:
         raise fail(f"{k.rel}: the kustomizations include each other in a cycle")
     namespace = namespace if namespace is not None else k.namespace
+    renames = (*renames, *_renames_of(k, u))
     scope: set[Path] = set()
     for f in k.resources:
         if f in u.files and u.files[f] != namespace:
             raise fail(f"{k.rel}: the build of {u.name} includes {f.name} twice, with different "
                        "namespaces; eval cannot edit one file for both (declare the function "
                        "in that build instead)")
+        if f in u.files and u.renamed_by[f] != renames:
+            raise _renamed_twice(u, k, f, namespace, (u.renamed_by[f], renames))
         u.files[f] = namespace
+        u.renamed_by[f] = renames
         scope.add(f)
     for d in k.includes:
         if d in found:
-            scope |= _walk(u, found[d], namespace, found, (*stack, k.dir))
+            scope |= _walk(u, found[d], namespace, found, (*stack, k.dir), renames)
     frozen = frozenset(scope)
     u.patches.extend((p, frozen) for p in k.patches)
     u.name_uses.extend(k.name_uses)
